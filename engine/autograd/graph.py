@@ -1,0 +1,230 @@
+"""The recorded graph: ``Node`` (a grad_fn), ``AccumulateGrad``, and saved-value handling.
+
+Every op's backward node subclasses ``Node``; its class name is the grad_fn name torch shows
+(``AddBackward0``...). ``next_functions`` holds one ``(node or None, output_nr)`` edge per
+differentiable input, exactly as in torch.
+"""
+from __future__ import annotations
+
+import itertools
+import weakref
+
+from . import backends
+from .grad_mode import _enabled
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+# torch numbers nodes in creation order; the engine runs the highest number first.
+_seq = itertools.count()
+MAX_SEQ = 2**64 - 1
+
+
+class RemovableHandle:
+    __slots__ = ("_hooks", "_key")
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._hooks = hooks
+        self._key = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class Node:
+    """A grad_fn. Subclasses implement ``backward(self, F, grad)`` returning one gradient per
+    edge in ``next_functions`` (None where the edge is None or no gradient flows).
+
+    ``F`` is the backend the formula computes with: ``backends.NP`` (ndarrays, the fast
+    path) or ``backends.TF`` (engine Tensors, so create_graph=True records the formula).
+    Saved inputs are unpacked with ``self.saved(F)``; a saved output with ``self.result(F)``.
+    """
+
+    __slots__ = ("next_functions", "_seq", "_saved", "_saved_versions", "_result",
+                 "_hooks", "_pre_hooks", "_tensor_pre_hooks", "_retained", "metadata",
+                 "_released", "__weakref__", "__dict__")
+    saves = True  # False for nodes whose formula needs no saved tensor: never "freed"
+
+    def __init__(self, inputs=()):
+        self._seq = next(_seq)
+        self.next_functions = tuple([_edge(t) for t in inputs])
+        self._saved = ()
+        self._saved_versions = ()
+        self._result = None
+        self._hooks = None
+        self._pre_hooks = None
+        self._tensor_pre_hooks = None
+        self._retained = None
+        self._released = False
+        self.metadata = {}
+
+    # -- public API, as torch.autograd.graph.Node ------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    def _sequence_nr(self) -> int:
+        return self._seq
+
+    def register_hook(self, fn) -> RemovableHandle:
+        """fn(grad_inputs, grad_outputs) -> None or new grad_inputs (torch's naming)."""
+        if self._hooks is None:
+            self._hooks = {}
+        h = RemovableHandle(self._hooks)
+        self._hooks[h._key] = fn
+        return h
+
+    def register_prehook(self, fn) -> RemovableHandle:
+        """fn(grad_outputs) -> None or new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h._key] = fn
+        return h
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    # -- saving --------------------------------------------------------------------
+    def save(self, *tensors) -> None:
+        self._saved = tensors
+        self._saved_versions = tuple([t._version if t is not None else 0 for t in tensors])
+
+    def save_result(self, out) -> None:
+        self._result = out._data
+
+    def saved(self, F):
+        if self._released:
+            raise RuntimeError(FREED_MSG)
+        for t, v in zip(self._saved, self._saved_versions):
+            if t is not None and t._version != v:
+                raise RuntimeError(_inplace_msg(t, v, self))
+        if F is backends.NP:
+            return [t._data if t is not None else None for t in self._saved]
+        return list(self._saved)
+
+    def result(self, F):
+        if self._released:
+            raise RuntimeError(FREED_MSG)
+        if F is backends.NP:
+            return self._result
+        # torch's SavedVariable for an output: the same data, with this node as grad_fn.
+        from .._tensor import Tensor
+        return Tensor._make(self._result, True, self)
+
+    def release(self) -> None:
+        if self.saves:
+            self._saved = ()
+            self._result = None
+            self._released = True
+
+    def backward(self, F, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def needs(self, i: int) -> bool:
+        return self.next_functions[i][0] is not None
+
+
+class AccumulateGrad(Node):
+    """Adds the incoming gradient into its leaf's ``.grad`` (``.variable`` is the leaf)."""
+
+    __slots__ = ("_variable",)
+    saves = False
+
+    def __init__(self, variable):
+        self._seq = MAX_SEQ
+        self.next_functions = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._result = None
+        self._hooks = None
+        self._pre_hooks = None
+        self._tensor_pre_hooks = None
+        self._retained = None
+        self._released = False
+        self.metadata = {}
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def accumulate(self, grad, create_graph: bool, handed_out: set) -> None:
+        """torch's AccumulateGrad: the first grad is stored (stolen when nothing else can see
+        it, else copied), later ones are added in place, or out of place under create_graph.
+
+        ``handed_out`` holds ids of arrays already stored in some leaf during this backward
+        (``a + b`` sends one array to both leaves; ``zero_()`` on one must not zero both).
+        """
+        from .._tensor import Tensor
+        var = self._variable()
+        if var is None:
+            return
+        if type(grad) is Tensor:
+            if not create_graph:
+                grad = grad._data
+        vdt = var._data.dtype
+        old = var._grad
+        if create_graph:
+            if type(grad) is not Tensor:
+                grad = Tensor._make(grad)
+            if grad._data.dtype != vdt:
+                grad = grad.to(var.dtype)
+            var._grad = grad if old is None else old + grad
+            return
+        if grad.dtype != vdt:
+            grad = grad.astype(vdt)
+        if old is None:
+            if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+                grad = grad.copy()
+            handed_out.add(id(grad))
+            var._grad = Tensor._make(grad)
+        elif old._requires_grad:
+            var._grad = old + Tensor._make(grad)
+        else:
+            if old._data.shape != grad.shape:
+                old._data = old._data + grad
+            else:
+                old._data += grad
+            old._version += 1
+
+
+def _edge(t):
+    """The edge a consumer of tensor ``t`` records: its grad_fn, its AccumulateGrad, or None."""
+    if t is None:
+        return (None, 0)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._requires_grad:
+        return (t._grad_accumulator(), 0)
+    return (None, 0)
+
+
+def _inplace_msg(t, version, node) -> str:
+    from .._tensor import _type_name
+    where = (f"output {t._output_nr} of {t.grad_fn.name()}" if t.grad_fn is not None
+             else "a leaf Variable")
+    shape = ", ".join(str(s) for s in t._data.shape)
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{_type_name(t)} [{shape}]], which is {where}, is at version "
+        f"{t._version}; expected version {version} instead. Hint: enable anomaly detection "
+        "to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True)."
+    )
+
+
+def is_recording() -> bool:
+    return _enabled[0]

@@ -1,0 +1,2 @@
+"""engine.nn: the functional API (``engine.nn.functional``)."""
+from . import functional  # noqa: F401

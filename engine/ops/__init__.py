@@ -1,0 +1,69 @@
+"""All engine ops. Importing this package binds the method forms and operators on Tensor.
+
+Each op module declares ``METHODS`` (Tensor method name -> function) and ``__all__`` (the
+functions exported as ``engine.<name>``); this package merges them, so adding an op touches
+only its own module.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .._tensor import Tensor
+from ._util import operand
+
+MODULES = ("arithmetic", "creation", "pointwise", "reduction", "linalg", "shape", "indexing",
+           "nn_ops")
+
+FUNCTIONS: dict = {}
+
+
+def bind_methods(methods: dict) -> None:
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+
+
+for _name in MODULES:
+    try:
+        _mod = importlib.import_module(f".{_name}", __name__)
+    except ModuleNotFoundError as _e:  # a module not written yet
+        if _e.name != f"{__name__}.{_name}":
+            raise
+        continue
+    bind_methods(getattr(_mod, "METHODS", {}))
+    for _fn in getattr(_mod, "__all__", ()):
+        FUNCTIONS[_fn] = getattr(_mod, _fn)
+
+from . import arithmetic, linalg  # noqa: E402
+
+
+# -- operators ---------------------------------------------------------------------------------
+def _rsub(self, other):
+    return arithmetic.rsub(self, other)
+
+
+def _rtruediv(self, other):
+    return arithmetic.div(operand(other), self)
+
+
+def _rpow(self, other):
+    return arithmetic.pow(operand(other), self)
+
+
+def _matmul(self, other):
+    return linalg.matmul(self, operand(other))
+
+
+def _rmatmul(self, other):
+    return linalg.matmul(operand(other), self)
+
+
+bind_methods({
+    "__add__": arithmetic.add, "__radd__": arithmetic.add,
+    "__sub__": arithmetic.sub, "__rsub__": _rsub,
+    "__mul__": arithmetic.mul, "__rmul__": arithmetic.mul,
+    "__truediv__": arithmetic.div, "__rtruediv__": _rtruediv,
+    "__pow__": arithmetic.pow, "__rpow__": _rpow,
+    "__matmul__": _matmul, "__rmatmul__": _rmatmul,
+    "__neg__": arithmetic.neg,
+    "__pos__": lambda a: a,
+})

@@ -1,0 +1,1 @@
+"""engine.optim: SGD and Adam with torch.optim's update rules."""
