@@ -8,6 +8,7 @@ from __future__ import annotations
 from . import _dtype
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                      half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
+from ._formatting import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed
 from ._tensor import Size, Tensor, device
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,

@@ -54,14 +54,27 @@ def _by_name(name: str) -> dtype:
     return _NAMES[name]
 
 
+# torch's own list (its message names types this engine leaves out: complex, wide unsigned)
+_TORCH_NP_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
+                   "uint64, uint32, uint16, uint8, and bool")
+
+
 def from_numpy_dtype(npd) -> dtype:
-    try:
-        return _FROM_NP[np.dtype(npd)]
-    except KeyError:
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(npd).name}. The only supported "
-            "types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
-        ) from None
+    """The engine dtype of a NumPy dtype; torch's TypeError for types torch cannot hold."""
+    npd = np.dtype(npd)
+    d = _FROM_NP.get(npd)
+    if d is not None:
+        return d
+    if npd.kind in "fiub" and npd.isnative is False and npd.newbyteorder("=") in _FROM_NP:
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. "
+            "Conversion between byte orders is currently not supported.")
+    if npd.kind in "uc":  # torch has uint16/32/64 and complex; this engine does not
+        raise TypeError(f"can't convert np.ndarray of type numpy.{npd.type.__name__}: this "
+                        "engine supports float64, float32, float16, int64, int32, int16, "
+                        "int8, uint8, and bool.")
+    raise TypeError(f"can't convert np.ndarray of type numpy.{npd.type.__name__}. The only "
+                    f"supported types are: {_TORCH_NP_TYPES}.")
 
 
 def get_default_dtype() -> dtype:
@@ -69,9 +82,14 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    if d not in (float32, float64, float16):
+    if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
+
+
+# torch's names in messages such as "result type Float can't be cast to ... Long".
+SCALAR_NAMES = {float16: "Half", float32: "Float", float64: "Double", uint8: "Byte",
+                int8: "Char", int16: "Short", int32: "Int", int64: "Long", bool: "Bool"}
 
 
 # torch's type-promotion categories: bool < integral < floating.
@@ -88,3 +106,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     if ca != cb:  # torch: the higher category wins outright (int64 + float16 -> float16)
         return a if ca > cb else b
     return _FROM_NP[np.promote_types(a.np, b.np)]
+
+
+def can_cast(from_: dtype, to: dtype):
+    """torch.can_cast: no casting to a lower category (float -> int, int -> bool)."""
+    return category(from_) <= category(to)

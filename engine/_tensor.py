@@ -7,18 +7,21 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from .autograd.graph import AccumulateGrad, RemovableHandle
 from .autograd.grad_mode import _enabled
+from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
     "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
-    "instead. See github.com/pytorch/pytorch/pull/30531 for more informations. (Triggered "
-    "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:497.)"
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered "
+    "internally at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"
 )
-ONLY_FLOAT_GRAD = "only Tensors of floating point and complex dtype can require gradients"
+# torch words this three ways: factories, the requires_grad setter, requires_grad_()
+ONLY_FLOAT_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+_ONLY_FLOAT_SET = "only Tensors of floating point and complex dtype can require gradients"
+_ONLY_FLOAT_METHOD = "only Tensors of floating point dtype can require gradients"
 NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a "
     "computed variable in a subgraph that doesn't require differentiation use "
@@ -35,6 +38,14 @@ class Size(tuple):
         return f"torch.Size([{', '.join(str(s) for s in self)}])"
 
     __str__ = __repr__
+
+    def __add__(self, other):  # torch.Size + tuple is a torch.Size
+        return Size(tuple.__add__(self, other))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self) -> int:
         n = 1
@@ -57,8 +68,17 @@ def _type_name(t) -> str:
 
 
 class Tensor:
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_accumulator",
-                 "_retains_grad", "_hooks", "_version", "_name", "__weakref__", "__dict__")
+    # _data, _requires_grad and grad_fn are set on every tensor; the rest are class defaults
+    # overwritten only where they change (tensor creation is on every op's path).
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "__weakref__", "__dict__")
+    _grad = None
+    _output_nr = 0
+    _accumulator = None
+    _retains_grad = False
+    _hooks = None
+    _version = 0
+    _version_of = None  # weakref to the tensor this one was detached from
+    _name = None
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
@@ -73,13 +93,9 @@ class Tensor:
             data = np.asarray(data)
         t._data = data
         t._requires_grad = requires_grad
-        t._grad = None
         t.grad_fn = grad_fn
-        t._output_nr = output_nr
-        t._accumulator = None
-        t._retains_grad = False
-        t._hooks = None
-        t._version = 0
+        if output_nr:
+            t._output_nr = output_nr
         return t
 
     # -- metadata ---------------------------------------------------------------------
@@ -90,6 +106,11 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(
+                f"size(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[self._wrap_dim(dim)]
 
     def _wrap_dim(self, dim: int) -> int:
@@ -141,14 +162,14 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError(ONLY_FLOAT_GRAD)
+            raise RuntimeError(_ONLY_FLOAT_SET)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError(ONLY_FLOAT_GRAD)
+            raise RuntimeError(_ONLY_FLOAT_METHOD)
         if self.grad_fn is None:
             self._requires_grad = bool(requires_grad)
         return self
@@ -171,9 +192,21 @@ class Tensor:
                     f"assigned grad expected to be a Tensor or None but got grad of type "
                     f"{type(value).__name__}")
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{_META_NAMES[value._data.dtype.name]}' to a tensor with grad_dtype "
+                    f"'{_SCALAR_NAMES[self._data.dtype.name]}'. The gradient must match the "
+                    "tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                    "tensor's grad_dtype attribute with a specific dtype, or None to allow any "
+                    "dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and "
+                    "its gradient may break downstream systems that assume they match.")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                got = ", ".join(map(str, value._data.shape))
+                want = ", ".join(map(str, self._data.shape))
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '[{got}]' to a tensor of size "
+                    f"'[{want}]'. Please ensure that the gradient and the tensor are the same "
+                    "size")
         self._grad = value
 
     @property
@@ -214,7 +247,12 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
-        return Tensor._make(self._data)
+        t = Tensor._make(self._data)
+        if self._requires_grad:
+            # shares memory and (as in torch) the version counter: an in-place change of the
+            # detached tensor invalidates what the graph saved of this one
+            t._version_of = weakref.ref(self)
+        return t
 
     def detach_(self) -> Tensor:
         if self.grad_fn is not None:
@@ -253,15 +291,19 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def __float__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous")
+            what = "no values" if self._data.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __index__(self):
@@ -284,7 +326,7 @@ class Tensor:
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:  # torch: a 0-d tensor formats as its Python number
             return self.item().__format__(spec)
         return object.__format__(self, spec) if spec else repr(self)
 
@@ -302,64 +344,208 @@ class Tensor:
         return t
 
     # -- in-place -------------------------------------------------------------------------
+    # As in torch, an in-place op on a tensor that is part of a graph (or that receives a
+    # value requiring grad) records the op and "rebases" the tensor: it keeps its identity and
+    # memory, takes the new value and the new grad_fn, and its version moves on.
     def _check_inplace(self) -> None:
         if _enabled[0] and self.grad_fn is None and self._requires_grad:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
 
-    def zero_(self) -> Tensor:
-        self._check_inplace()
-        self._data[...] = 0
+    def _bump(self) -> None:
+        """The data changed in place: a node that saved this very array as its result can no
+        longer use it (torch's version check on saved outputs)."""
+        fn = self.grad_fn
+        if fn is not None and fn._result is self._data:
+            fn._stale = (self, self._version)
         self._version += 1
+        ref = self._version_of
+        if ref is not None:
+            base = ref()
+            if base is not None:
+                base._bump()
+
+    def _rebase(self, out: Tensor) -> Tensor:
+        d = out._data
+        if d.dtype != self._data.dtype and not _can_cast(d.dtype, self._data.dtype):
+            raise RuntimeError(
+                f"result type {_SCALAR_NAMES[d.dtype.name]} can't be cast to the desired "
+                f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
+        if d.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match "
+                f"the broadcast shape [{', '.join(map(str, d.shape))}]")
+        self._data[...] = d
+        self._bump()
+        if out.grad_fn is not None:
+            self.grad_fn = out.grad_fn
+            self._output_nr = out._output_nr
+            self._requires_grad = True
+        return self
+
+    def _records_inplace(self, *others) -> bool:
+        if not _enabled[0]:
+            return False
+        if self._requires_grad:
+            self._check_inplace()
+            return True
+        return any(isinstance(o, Tensor) and o._requires_grad for o in others)
+
+    def _snapshot(self) -> Tensor:
+        """self before the in-place op, with self's history (the new node's input)."""
+        return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn,
+                            self._output_nr)
+
+    def zero_(self) -> Tensor:
+        if self._records_inplace():
+            out = Tensor._make(np.zeros_like(self._data), True, ZeroBackward0((self,)))
+            return self._rebase(out)
+        self._data[...] = 0
+        self._bump()
         return self
 
     def fill_(self, value) -> Tensor:
-        self._check_inplace()
-        self._data[...] = value
-        self._version += 1
+        if self._records_inplace(value):
+            if isinstance(value, Tensor):
+                node = FillBackward3((self, value))
+                v = value._data
+            else:
+                node = FillBackward2((self,))
+                v = value
+            out = Tensor._make(np.full_like(self._data, v), True, node)
+            return self._rebase(out)
+        self._data[...] = value._data if isinstance(value, Tensor) else value
+        self._bump()
         return self
 
-    def copy_(self, src) -> Tensor:
-        self._check_inplace()
+    def copy_(self, src, non_blocking=False) -> Tensor:
+        if self._records_inplace(src):
+            node = CopyBackwards((self, src) if isinstance(src, Tensor) else (self,))
+            node.src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) \
+                else None
+            data = src._data if isinstance(src, Tensor) else src
+            out = Tensor._make(np.broadcast_to(np.asarray(data, dtype=self._data.dtype),
+                                               self._data.shape), True, node)
+            self._data[...] = out._data
+            return self._rebase(out)
         self._data[...] = src._data if isinstance(src, Tensor) else src
-        self._version += 1
+        self._bump()
         return self
+
+    def _binary_(self, fn, other, **kwargs) -> Tensor:
+        if self._records_inplace(other):
+            return self._rebase(fn(self._snapshot(), other, **kwargs))
+        out = fn(Tensor._make(self._data), other, **kwargs)
+        return self._rebase(out)
 
     def add_(self, other, alpha=1) -> Tensor:
-        self._check_inplace()
-        o = other._data if isinstance(other, Tensor) else other
-        self._data += o * alpha if alpha != 1 else o
-        self._version += 1
-        return self
+        from .ops import FUNCTIONS
+        return self._binary_(FUNCTIONS["add"], other, alpha=alpha)
 
     def sub_(self, other, alpha=1) -> Tensor:
-        return self.add_(other, alpha=-alpha)
+        from .ops import FUNCTIONS
+        return self._binary_(FUNCTIONS["sub"], other, alpha=alpha)
 
     def mul_(self, other) -> Tensor:
-        self._check_inplace()
-        self._data *= other._data if isinstance(other, Tensor) else other
-        self._version += 1
-        return self
+        from .ops import FUNCTIONS
+        return self._binary_(FUNCTIONS["mul"], other)
 
     def div_(self, other) -> Tensor:
-        self._check_inplace()
-        self._data /= other._data if isinstance(other, Tensor) else other
-        self._version += 1
+        from .ops import FUNCTIONS
+        return self._binary_(FUNCTIONS["div"], other)
+
+    def _random_(self, node_cls, data) -> Tensor:
+        if self._records_inplace():
+            return self._rebase(Tensor._make(data, True, node_cls((self,))))
+        self._data[...] = data
+        self._bump()
         return self
 
     def uniform_(self, a=0.0, b=1.0) -> Tensor:
         from ._random import default_generator
         self._check_inplace()
-        self._data[...] = default_generator.uniform(self._data.shape, a, b, self._data.dtype)
-        self._version += 1
-        return self
+        return self._random_(UniformBackward0, default_generator.uniform(
+            self._data.shape, a, b, self._data.dtype))
 
     def normal_(self, mean=0.0, std=1.0) -> Tensor:
         from ._random import default_generator
         self._check_inplace()
-        self._data[...] = default_generator.normal(self._data.shape, self._data.dtype) * std + mean
-        self._version += 1
-        return self
+        return self._random_(NormalBackward0, default_generator.normal(
+            self._data.shape, self._data.dtype) * std + mean)
+
+
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool"}
+
+
+# the C++ type names torch prints for a dtype in some messages
+_META_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+               "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+               "uint8": "unsigned char", "bool": "bool"}
+
+
+def _can_cast(src, dst) -> bool:
+    """torch's canCast: no float -> integral/bool, no integral -> bool."""
+    if dst.kind == "b":
+        return src.kind == "b"
+    if dst.kind in "iu":
+        return src.kind in "iub"
+    return True
+
+
+class _ZeroGradNode(Node):
+    """In-place ops whose result does not depend on the old value: self's grad is zero."""
+
+    __slots__ = ()
+    saves = False
+
+    def backward(self, F, g):
+        return (F.zeros_like(g),) + (None,) * (len(self.next_functions) - 1)
+
+
+class ZeroBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class FillBackward2(_ZeroGradNode):
+    __slots__ = ()
+
+
+class UniformBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class NormalBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class FillBackward3(Node):
+    __slots__ = ()
+    saves = False
+
+    def backward(self, F, g):
+        return (F.zeros_like(g) if self.needs(0) else None,
+                F.sum(g) if self.needs(1) else None)
+
+
+class CopyBackwards(Node):
+    __slots__ = ("src_meta",)
+    saves = False
+
+    def name(self) -> str:
+        return "torch::autograd::CopyBackwards"
+
+    def backward(self, F, g):
+        gs = None
+        if len(self.next_functions) > 1 and self.needs(1):
+            shape, dtype = self.src_meta
+            gs = F.sum_to(g, shape)
+            if gs.dtype != dtype:
+                gs = gs.astype(dtype) if not F.is_tensor else gs.to(
+                    _dtype.from_numpy_dtype(dtype))
+        return (F.zeros_like(g) if self.needs(0) else None,) + (
+            (gs,) if len(self.next_functions) > 1 else ())
 
 
 class device:  # noqa: N801 - torch's name
@@ -381,3 +567,16 @@ class device:  # noqa: N801 - torch's name
 
     def __hash__(self):
         return hash("cpu")
+
+
+def _bind_autograd() -> None:
+    """The autograd modules are imported before Tensor exists; give them the class once
+    (a function-level import would cost on every backward call)."""
+    from . import autograd
+    from .autograd import engine as autograd_engine
+    from .autograd import graph
+    for mod in (autograd, autograd_engine, graph):
+        mod.Tensor = Tensor
+
+
+_bind_autograd()

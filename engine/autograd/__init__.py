@@ -1,18 +1,19 @@
 """engine.autograd: backward, grad, grad modes, Function, gradcheck — torch.autograd's API."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import graph
 from .engine import run_backward
-from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
-                        set_grad_enabled)
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
+Tensor = None  # set by engine._tensor once the class exists (import cycle)
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "graph", "Function", "gradcheck",
-           "gradgradcheck"]
+           "gradgradcheck", "functional"]
 
 
 def _tensors(x):
-    from .._tensor import Tensor
     if x is None:
         return []
     if isinstance(x, Tensor):
@@ -22,8 +23,6 @@ def _tensors(x):
 
 def _make_grads(outputs, grad_outputs, is_grads_batched=False):
     """torch's _make_grads: implicit ones for scalars, shape and dtype checks."""
-    from .._tensor import Tensor
-    import numpy as np
     result = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -42,15 +41,17 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}.")
-            if (g._data.dtype.kind == "f") != (out._data.dtype.kind == "f"):
-                raise TypeError(
-                    f"For complex Tensors, both grad_output and output are required to have "
-                    f"the same dtype. Mismatch in dtype: grad_output[{i}] has a dtype of "
-                    f"{g.dtype} and output[{i}] has a dtype of {out.dtype}.")
+            if g._data.dtype != out._data.dtype and out._requires_grad:
+                # torch's engine casts a root grad to the root's dtype (validate_outputs)
+                g = Tensor._make(g._data.astype(out._data.dtype), g._requires_grad, None) \
+                    if not g._requires_grad else g.to(out.dtype)
             result.append(g)
         else:
             raise TypeError(
                 "gradients can be either Tensors or None, but got " + type(g).__name__)
+    if len(result) != len(outputs):
+        # torch zips outputs with grads, then its engine compares the counts
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(result)} gradients")
     return result
 
 
@@ -67,27 +68,42 @@ def _root_edges(outputs):
     return edges
 
 
+_warned_create_graph = False
+
+
+def _warn_create_graph():
+    global _warned_create_graph
+    import warnings
+    _warned_create_graph = True  # torch warns once per process (TORCH_WARN_ONCE)
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the "
+        "parameter and its gradient which can cause a memory leak. We recommend using "
+        "autograd.grad when creating the graph to avoid this. If you have to use this "
+        "function, make sure to reset the .grad fields of your parameters to None after use "
+        "to break the cycle and avoid the leak. (Triggered internally at "
+        "/__w/pytorch/pytorch/torch/csrc/autograd/engine.cpp:1307.)", UserWarning,
+        stacklevel=3)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
-    from .._tensor import Tensor
     tensors = _tensors(tensors)
     if inputs is not None:
         inputs = _tensors(inputs)
         if len(inputs) == 0:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors]
     else:
         grad_tensors = list(grad_tensors)
-    if len(grad_tensors) != len(tensors):
-        raise RuntimeError(
-            f"got {len(grad_tensors)} tensors and {len(tensors)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(tensors, grad_tensors)
     roots = _root_edges(tensors)
+    if create_graph and not _warned_create_graph:
+        _warn_create_graph()
     only = None
     if inputs is not None:
         only = set()
@@ -106,8 +122,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False,
          materialize_grads=False):
-    from .._tensor import Tensor
-    import numpy as np
     single_input = isinstance(inputs, Tensor)
     outputs = _tensors(outputs)
     inputs = _tensors(inputs)
@@ -119,10 +133,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = [grad_outputs]
     else:
         grad_outputs = list(grad_outputs)
-    if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"grad requires one grad_output per output: got {len(grad_outputs)} and "
-            f"{len(outputs)}")
     if retain_graph is None:
         retain_graph = create_graph
     for t in inputs:
@@ -142,8 +152,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 continue
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
-                    "graph. Set allow_unused=True if this is the desired behavior.")
+                    f"The differentiated Tensor at index {len(result)} appears to not have "
+                    "been used in the graph. Set allow_unused=True if this is the desired "
+                    "behavior.")
             result.append(None)
         else:
             result.append(g if type(g) is Tensor else Tensor._make(g))
@@ -151,15 +162,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
-def __getattr__(name):
-    # Function and gradcheck live in their own modules; import lazily to keep import light.
-    if name == "Function":
-        from .function import Function
-        return Function
-    if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
-        return getattr(_gc, name)
-    if name == "functional":
-        from . import functional
-        return functional
-    raise AttributeError(f"module 'engine.autograd' has no attribute {name!r}")
+# after the definitions above: these modules import ``grad`` from this package
+from . import functional  # noqa: E402
+from .function import Function  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

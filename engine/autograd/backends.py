@@ -66,7 +66,8 @@ class NP:
 
     @staticmethod
     def sigmoid(x):
-        return 1.0 / (1.0 + np.exp(-x))
+        with np.errstate(over="ignore"):  # exp overflow is the correct limit 0
+            return 1.0 / (1.0 + np.exp(-x))
 
     @staticmethod
     def where(cond, a, b):
@@ -100,6 +101,27 @@ class NP:
     @staticmethod
     def split(x, sizes, dim):
         return np.split(x, np.cumsum(sizes)[:-1], axis=dim)
+
+    @staticmethod
+    def erf(x):
+        from ..ops.pointwise import _np_erf
+        return _np_erf(x)
+
+    @staticmethod
+    def clamp_min(x, value):
+        return np.maximum(x, value)
+
+    @staticmethod
+    def to_dtype(x, np_dtype):
+        """``x`` cast to a NumPy dtype (ToCopyBackward0's gradient)."""
+        return x.astype(np_dtype, copy=False)
+
+    @staticmethod
+    def slice_backward(grad, shape, index):
+        """Gradient of a basic (view) index: zeros of ``shape`` with ``grad`` at ``index``."""
+        out = np.zeros(shape, dtype=grad.dtype)
+        out[index] = grad
+        return out
 
 
 class TF:
@@ -206,3 +228,21 @@ class TF:
     @staticmethod
     def split(x, sizes, dim):
         return list(x.split(list(sizes), dim))
+
+    @staticmethod
+    def to_dtype(x, np_dtype):
+        from .._dtype import from_numpy_dtype
+        return x.to(from_numpy_dtype(np_dtype))
+
+    @staticmethod
+    def slice_backward(grad, shape, index):
+        from ..ops.indexing import index_put_zeros
+        return index_put_zeros(grad, shape, index)
+
+    @staticmethod
+    def erf(x):
+        return x.erf()
+
+    @staticmethod
+    def clamp_min(x, value):
+        return x.clamp_min(value)

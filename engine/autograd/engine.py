@@ -10,9 +10,10 @@ from __future__ import annotations
 import heapq
 
 from . import backends
-from .graph import AccumulateGrad
 from .grad_mode import _enabled
+from .graph import AccumulateGrad
 
+Tensor = None  # set by engine._tensor once the class exists (import cycle)
 _tracers: list = []  # callables(event: dict); used by the step-through view and tests
 
 
@@ -26,54 +27,55 @@ def remove_tracer(fn) -> None:
 
 
 def _wrap(g):
-    from .._tensor import Tensor
     return g if g is None or type(g) is Tensor else Tensor._make(g)
 
 
 def _unwrap(g, create_graph):
-    from .._tensor import Tensor
     if g is None:
         return None
     if type(g) is Tensor:
         return g if create_graph else g._data
-    return g
+    return Tensor._make(g) if create_graph else g
 
 
 def _add(a, b):
     return b if a is None else (a if b is None else a + b)
 
 
-def _dependencies(roots):
+def _dependencies(roots) -> dict:
+    """Node -> number of edges into it from nodes reachable from ``roots`` (roots: 0+)."""
     deps = {}
-    seen = set()
-    stack = [r for r in roots if r is not None]
-    for r in stack:
-        seen.add(r)
+    stack = []
+    for r in roots:
+        if r is not None and r not in deps:
+            deps[r] = 0
+            stack.append(r)
+    get = deps.get
+    pop, push = stack.pop, stack.append
     while stack:
-        fn = stack.pop()
-        for nxt, _ in fn.next_functions:
-            if nxt is None:
-                continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return deps, seen
+        for nxt, _ in pop().next_functions:
+            if nxt is not None:
+                c = get(nxt)
+                if c is None:
+                    deps[nxt] = 1
+                    push(nxt)
+                else:
+                    deps[nxt] = c + 1
+    return deps
 
 
-def _needed(roots, targets, seen):
-    """Nodes on some path from a root to a target node (torch's exec_info)."""
-    needed = set(targets)
-    # iterate until fixpoint over reverse topological structure; graphs here are small
+def _needed(targets, reachable) -> set:
+    """Nodes with a path of at least one edge to a target (torch's exec_info): only they run.
+    A target itself runs only when it also leads to another target."""
     parents = {}
-    for fn in seen:
+    for fn in reachable:
         for nxt, _ in fn.next_functions:
             if nxt is not None:
                 parents.setdefault(nxt, []).append(fn)
+    needed = set()
     stack = list(targets)
     while stack:
-        fn = stack.pop()
-        for p in parents.get(fn, ()):
+        for p in parents.get(stack.pop(), ()):
             if p not in needed:
                 needed.add(p)
                 stack.append(p)
@@ -84,8 +86,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool,
                  capture=None, accumulate=True, accumulate_only=None):
     """Run backward from ``roots`` (list of (node, output_nr)) with ``grads`` (arrays or
     Tensors). ``capture``: list of (node, output_nr) whose incoming grad is returned instead
-    of being propagated past (autograd.grad); ``accumulate_only``: set of AccumulateGrad
-    nodes allowed to write (backward(inputs=...)). Returns captured grads (or None)."""
+    of being propagated past (autograd.grad); ``accumulate_only``: set of nodes allowed to
+    write (backward(inputs=...)). Returns captured grads (or None)."""
     F = backends.TF if create_graph else backends.NP
     prev_mode = _enabled[0]
     _enabled[0] = create_graph
@@ -98,37 +100,34 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool,
 
 def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumulate_only, F):
     root_nodes = [n for n, _ in roots]
-    deps, seen = _dependencies(root_nodes)
-    needed = None
-    captured = None
-    capture_at = None
+    deps = _dependencies(root_nodes)
+    needed = captured = capture_at = None
     if capture is not None:
         captured = [None] * len(capture)
         capture_at = {}
         for i, (n, nr) in enumerate(capture):
             capture_at.setdefault(n, []).append((nr, i))
-        needed = _needed(root_nodes, [n for n, _ in capture if n in seen], seen)
+        needed = _needed([n for n, _ in capture if n in deps], deps)
     elif accumulate_only is not None:
-        needed = _needed(root_nodes, [n for n in accumulate_only if n in seen], seen)
+        needed = _needed([n for n in accumulate_only if n in deps], deps)
 
     buffers = {}
     for (node, nr), g in zip(roots, grads):
         buf = buffers.get(node)
         if buf is None:
-            buf = buffers[node] = [None] * _num_outputs(node)
+            buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = _add(buf[nr], _unwrap(g, create_graph))
 
-    ready = []
-    for node in dict.fromkeys(root_nodes):
-        if deps.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, id(node), node))
+    ready = [(-n._seq, id(n), n) for n in dict.fromkeys(root_nodes) if deps[n] == 0]
+    heapq.heapify(ready)
+    heappop, heappush = heapq.heappop, heapq.heappush
     handed_out = set()
     tracers = _tracers
-    executed = []
-    while ready:
-        _, _, node = heapq.heappop(ready)
+    release = not retain_graph
+    node = heappop(ready)[2] if ready else None
+    while node is not None:
         buf = buffers.pop(node)
-        executed.append(node)
+        # hooks and retain_grad see the gradient even when the node itself does not run
         if node._tensor_pre_hooks:
             for nr, hooks in node._tensor_pre_hooks.items():
                 for hook in list(hooks.values()):
@@ -145,8 +144,6 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
         if capture_at is not None and node in capture_at:
             for nr, i in capture_at[node]:
                 captured[i] = _add(captured[i], buf[nr])
-        if needed is not None and node not in needed:
-            continue
         if type(node) is AccumulateGrad:
             if accumulate and (accumulate_only is None or node in accumulate_only):
                 if buf[0] is not None:
@@ -157,51 +154,53 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
             if tracers:
                 for t in tracers:
                     t({"node": node, "grad_outputs": tuple(buf), "grad_inputs": ()})
+            node = heappop(ready)[2] if ready else None
             continue
-        if capture is not None and needed is not None and all(
-                nxt is None or nxt not in needed for nxt, _ in node.next_functions):
+        if needed is not None and node not in needed:
+            node = heappop(ready)[2] if ready else None
             continue
-        g = buf[0] if len(buf) == 1 else buf
-        if g is None or (len(buf) > 1 and all(x is None for x in buf)):
-            outs = (None,) * len(node.next_functions)
+        nf = node.next_functions
+        if len(buf) == 1:
+            g = buf[0]
+            outs = node.backward(F, g) if g is not None else (None,) * len(nf)
+        elif all(x is None for x in buf):
+            outs = (None,) * len(nf)
         else:
-            if len(buf) > 1:
-                buf = [x if x is not None else _zeros_for(node, i, F) for i, x in enumerate(buf)]
-                g = buf
-            outs = node.backward(F, g)
+            buf = [x if x is not None else _zeros_for(node, i, F) for i, x in enumerate(buf)]
+            outs = node.backward(F, buf)
+        if node._hooks:
             if type(outs) is not tuple:
                 outs = tuple(outs)
-        if node._hooks:
             for hook in list(node._hooks.values()):
                 new = hook(tuple(_wrap(o) for o in outs), tuple(_wrap(x) for x in buf))
                 if new is not None:
                     outs = tuple(_unwrap(o, create_graph) for o in new)
         if tracers:
             for t in tracers:
-                t({"node": node, "grad_outputs": tuple(buf), "grad_inputs": outs})
-        if not retain_graph:
+                t({"node": node, "grad_outputs": tuple(buf), "grad_inputs": tuple(outs)})
+        if release and node.saves:
             node.release()
-        for (nxt, nr), o in zip(node.next_functions, outs):
+        node = None  # the next node: a single newly ready one skips the heap when it is empty
+        for (nxt, nr), o in zip(nf, outs):
             if nxt is None:
                 continue
             nb = buffers.get(nxt)
             if nb is None:
-                nb = buffers[nxt] = [None] * _num_outputs(nxt)
+                nb = buffers[nxt] = [None] * nxt.num_outputs
             if o is not None:
                 nb[nr] = o if nb[nr] is None else nb[nr] + o
             d = deps[nxt] - 1
             deps[nxt] = d
             if d == 0:
-                heapq.heappush(ready, (-nxt._seq, id(nxt), nxt))
-    if not retain_graph:
-        # torch frees the saved values of every node the pass went through
-        for node in executed:
-            node.release()
+                if node is None:
+                    node = nxt
+                else:
+                    heappush(ready, (-nxt._seq, id(nxt), nxt))
+        if ready:
+            if node is not None:
+                heappush(ready, (-node._seq, id(node), node))
+            node = heappop(ready)[2]
     return captured
-
-
-def _num_outputs(node) -> int:
-    return getattr(node, "num_outputs", 1)
 
 
 def _zeros_for(node, i, F):
@@ -212,7 +211,6 @@ def _zeros_for(node, i, F):
 
 
 def _retain(node, buf, create_graph):
-    from .._tensor import Tensor
     for nr, ref in list(node._retained.items()):
         t = ref()
         g = buf[nr]

@@ -25,7 +25,16 @@ class _DecoratorContextManager:
 
     def __call__(self, func):
         if inspect.isclass(func):
-            raise RuntimeError("Decorating classes is not supported")
+            import warnings
+            warnings.warn(
+                "Decorating classes is deprecated and will be disabled in future versions. You "
+                "should only decorate functions or methods. To preserve the current behavior "
+                "of class decoration, you can directly decorate the `__init__` method and "
+                "nothing else.", FutureWarning, stacklevel=2)
+            cls = func
+
+            def func(*args, **kwargs):
+                return cls(*args, **kwargs)
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def gen_wrapper(*args, **kwargs):
@@ -43,7 +52,16 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):  # noqa: N801 - torch's name
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a bare decorator (``@no_grad``), like torch's class of that name."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):  # noqa: N801 - torch's name
     def __init__(self) -> None:
         self.prev = False
 
@@ -55,7 +73,7 @@ class no_grad(_DecoratorContextManager):  # noqa: N801 - torch's name
         _enabled[0] = self.prev
 
 
-class enable_grad(_DecoratorContextManager):  # noqa: N801
+class enable_grad(_NoParamDecoratorContextManager):  # noqa: N801
     def __enter__(self) -> None:
         self.prev = _enabled[0]
         _enabled[0] = True

@@ -12,6 +12,7 @@ import weakref
 from . import backends
 from .grad_mode import _enabled
 
+Tensor = None  # set by engine._tensor once the class exists (import cycle)
 FREED_MSG = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -52,23 +53,39 @@ class Node:
     Saved inputs are unpacked with ``self.saved(F)``; a saved output with ``self.result(F)``.
     """
 
-    __slots__ = ("next_functions", "_seq", "_saved", "_saved_versions", "_result",
-                 "_hooks", "_pre_hooks", "_tensor_pre_hooks", "_retained", "metadata",
-                 "_released", "__weakref__", "__dict__")
+    # Only the edges and the sequence number are set per node; everything else is a class
+    # default overwritten on the (rare) nodes that need it: node creation is on every op's
+    # forward path.
+    __slots__ = ("next_functions", "_seq", "__weakref__", "__dict__")
     saves = True  # False for nodes whose formula needs no saved tensor: never "freed"
+    num_outputs = 1  # multi-output nodes (custom Functions, split...) override
+    _saved = ()
+    _saved_versions = ()
+    _result = None
+    _hooks = None
+    _pre_hooks = None
+    _tensor_pre_hooks = None
+    _retained = None
+    _released = False
+    _stale = None  # (tensor, version) once a saved output was modified in place
 
     def __init__(self, inputs=()):
         self._seq = next(_seq)
-        self.next_functions = tuple([_edge(t) for t in inputs])
-        self._saved = ()
-        self._saved_versions = ()
-        self._result = None
-        self._hooks = None
-        self._pre_hooks = None
-        self._tensor_pre_hooks = None
-        self._retained = None
-        self._released = False
-        self.metadata = {}
+        edges = []
+        for t in inputs:
+            if t is None:
+                edges.append(_NO_EDGE)
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, t._output_nr))
+            elif t._requires_grad:
+                edges.append((t._grad_accumulator(), 0))
+            else:
+                edges.append(_NO_EDGE)
+        self.next_functions = tuple(edges)
+
+    @property
+    def metadata(self) -> dict:
+        return self.__dict__.setdefault("_metadata", {})
 
     # -- public API, as torch.autograd.graph.Node ------------------------------------
     def name(self) -> str:
@@ -117,10 +134,12 @@ class Node:
     def result(self, F):
         if self._released:
             raise RuntimeError(FREED_MSG)
+        if self._stale is not None:
+            t, v = self._stale
+            raise RuntimeError(_inplace_msg(t, v, self, self))
         if F is backends.NP:
             return self._result
         # torch's SavedVariable for an output: the same data, with this node as grad_fn.
-        from .._tensor import Tensor
         return Tensor._make(self._result, True, self)
 
     def release(self) -> None:
@@ -145,16 +164,10 @@ class AccumulateGrad(Node):
     def __init__(self, variable):
         self._seq = MAX_SEQ
         self.next_functions = ()
-        self._saved = ()
-        self._saved_versions = ()
-        self._result = None
-        self._hooks = None
-        self._pre_hooks = None
-        self._tensor_pre_hooks = None
-        self._retained = None
-        self._released = False
-        self.metadata = {}
         self._variable = weakref.ref(variable)
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
 
     @property
     def variable(self):
@@ -167,7 +180,6 @@ class AccumulateGrad(Node):
         ``handed_out`` holds ids of arrays already stored in some leaf during this backward
         (``a + b`` sends one array to both leaves; ``zero_()`` on one must not zero both).
         """
-        from .._tensor import Tensor
         var = self._variable()
         if var is None:
             return
@@ -181,6 +193,12 @@ class AccumulateGrad(Node):
                 grad = Tensor._make(grad)
             if grad._data.dtype != vdt:
                 grad = grad.to(var.dtype)
+            if old is None and grad._requires_grad:
+                # torch stores a recorded copy of the first grad (CopyBackwards)
+                from .._tensor import CopyBackwards
+                node = CopyBackwards((None, grad))
+                node.src_meta = (grad._data.shape, grad._data.dtype)
+                grad = Tensor._make(grad._data.copy(), True, node)
             var._grad = grad if old is None else old + grad
             return
         if grad.dtype != vdt:
@@ -200,6 +218,9 @@ class AccumulateGrad(Node):
             old._version += 1
 
 
+_NO_EDGE = (None, 0)
+
+
 def _edge(t):
     """The edge a consumer of tensor ``t`` records: its grad_fn, its AccumulateGrad, or None."""
     if t is None:
@@ -212,17 +233,23 @@ def _edge(t):
     return (None, 0)
 
 
-def _inplace_msg(t, version, node) -> str:
+def _inplace_msg(t, version, node, producer=None) -> str:
+    """torch's text for a saved tensor modified in place."""
+    import re
+
     from .._tensor import _type_name
-    where = (f"output {t._output_nr} of {t.grad_fn.name()}" if t.grad_fn is not None
-             else "a leaf Variable")
+    # a saved output is named by the node that produced it, a saved input by its grad_fn now
+    fn, nr = (producer if producer is not None else t.grad_fn), t._output_nr
+    where = ""
+    if fn is not None:
+        where = f", which is output {nr} of {re.sub(r'Backwards?[0-9]*$', '', fn.name())},"
     shape = ", ".join(str(s) for s in t._data.shape)
     return (
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{_type_name(t)} [{shape}]], which is {where}, is at version "
+        f"inplace operation: [{_type_name(t)} [{shape}]]{where} is at version "
         f"{t._version}; expected version {version} instead. Hint: enable anomaly detection "
         "to find the operation that failed to compute its gradient, with "
-        "torch.autograd.set_detect_anomaly(True)."
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
 
 

@@ -37,18 +37,6 @@ from . import arithmetic, linalg  # noqa: E402
 
 
 # -- operators ---------------------------------------------------------------------------------
-def _rsub(self, other):
-    return arithmetic.rsub(self, other)
-
-
-def _rtruediv(self, other):
-    return arithmetic.div(operand(other), self)
-
-
-def _rpow(self, other):
-    return arithmetic.pow(operand(other), self)
-
-
 def _matmul(self, other):
     return linalg.matmul(self, operand(other))
 
@@ -58,12 +46,7 @@ def _rmatmul(self, other):
 
 
 bind_methods({
-    "__add__": arithmetic.add, "__radd__": arithmetic.add,
-    "__sub__": arithmetic.sub, "__rsub__": _rsub,
-    "__mul__": arithmetic.mul, "__rmul__": arithmetic.mul,
-    "__truediv__": arithmetic.div, "__rtruediv__": _rtruediv,
-    "__pow__": arithmetic.pow, "__rpow__": _rpow,
+    **arithmetic.OPERATORS,  # + - * / ** and unary -, with torch's operand rules
     "__matmul__": _matmul, "__rmatmul__": _rmatmul,
-    "__neg__": arithmetic.neg,
     "__pos__": lambda a: a,
 })

@@ -82,6 +82,35 @@ def operand(x):
     return tensor(x)
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def check_int(x) -> None:
+    """torch converts Python ints through int64: anything wider is an OverflowError."""
+    if type(x) is int and not INT64_MIN <= x <= INT64_MAX:
+        raise OverflowError("int too big to convert")
+
+
+def scalar_as(x, npd):
+    """A Python scalar as a 0-d array of ``npd``; ints wrap around like torch's casts."""
+    if npd.kind in "iu" and type(x) is int:
+        return np.array(x, dtype=np.int64).astype(npd)
+    return np.asarray(x, npd)
+
+
+def broadcast_error(sa, sb) -> RuntimeError:
+    """torch's infer_size message for two shapes that do not broadcast."""
+    n = max(len(sa), len(sb))
+    for i in range(n - 1, -1, -1):
+        off = n - 1 - i
+        a = sa[len(sa) - 1 - off] if len(sa) - 1 - off >= 0 else 1
+        b = sb[len(sb) - 1 - off] if len(sb) - 1 - off >= 0 else 1
+        if a != b and a != 1 and b != 1:
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                                f"({b}) at non-singleton dimension {i}")
+    return RuntimeError(f"shapes {tuple(sa)} and {tuple(sb)} do not broadcast")
+
+
 def binary_data(a, b):
     """ndarrays/scalars for ``a`` and ``b`` cast to torch's result dtype."""
     if isinstance(a, Tensor):
@@ -92,7 +121,7 @@ def binary_data(a, b):
                 return xa, xb
         else:
             xb = b
-            if xa.dtype.kind == "f" and not isinstance(b, complex):
+            if xa.dtype.kind == "f":
                 return xa, xb  # NumPy 2 keeps float32 with a Python scalar, like torch
     else:
         xa = a
@@ -100,8 +129,8 @@ def binary_data(a, b):
         if xb.dtype.kind == "f":
             return xa, xb
     dt = result_dtype(a, b).np
-    xa = xa.astype(dt, copy=False) if isinstance(xa, np.ndarray) else np.asarray(xa, dt)
-    xb = xb.astype(dt, copy=False) if isinstance(xb, np.ndarray) else np.asarray(xb, dt)
+    xa = xa.astype(dt, copy=False) if isinstance(xa, np.ndarray) else scalar_as(xa, dt)
+    xb = xb.astype(dt, copy=False) if isinstance(xb, np.ndarray) else scalar_as(xb, dt)
     return xa, xb
 
 

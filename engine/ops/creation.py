@@ -1,11 +1,22 @@
-"""Tensor creation: tensor, from_numpy, ones, zeros, full, eye, arange, linspace, rand, ..."""
+"""Tensor creation: tensor, from_numpy, ones, zeros, full, eye, arange, linspace, rand, ...
+
+Follows torch 2.13's rules: ``torch.tensor`` infers bool < int64 < default float dtype (numpy
+scalars and arrays keep their own dtype, promoted like torch), checks ragged input with torch's
+messages; sizes are varargs, a tuple/list or a torch.Size; arange and linspace compute their
+values as torch's CPU kernels do (double accumulation for float32, a fused multiply-add for
+float64). Random values come from the engine's own generator (same seed, same values; they
+differ from torch's by design).
+"""
 from __future__ import annotations
 
-__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "eye",
-           "arange", "linspace", "rand", "randn", "randint", "zeros_like", "ones_like",
-           "full_like", "empty_like", "randn_like", "rand_like"]
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
+           "eye", "arange", "linspace", "rand", "randn", "randint", "zeros_like", "ones_like",
+           "full_like", "empty_like", "randn_like", "rand_like", "randint_like",
+           "is_floating_point"]
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -15,13 +26,30 @@ from .._tensor import ONLY_FLOAT_GRAD, Tensor
 
 _make = Tensor._make
 
+COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+    "torch.tensor(sourceTensor).")
+LIST_OF_NDARRAYS_WARNING = (
+    "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+    "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
+    "tensor.")
+NEGATIVE_STRIDES = (
+    "At least one stride in the given numpy array is negative, and tensors with negative "
+    "strides are not currently supported. (You can probably work around this by making a copy "
+    "of your array  with array.copy().) ")
 
-def _np_dtype(dtype, default=None):
-    if dtype is None:
-        return default
-    if isinstance(dtype, _dtype.dtype):
-        return dtype.np
-    raise TypeError(f"expected a torch dtype, got {dtype!r}")
+
+def _tname(x) -> str:
+    t = type(x)
+    return f"numpy.{t.__name__}" if t.__module__ == "numpy" else t.__name__
+
+
+def _check_dtype(dtype, fname: str):
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise TypeError(
+            f"{fname}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    return dtype
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -30,193 +58,532 @@ def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
     return _make(data, bool(requires_grad))
 
 
-def _infer_dtype(data):
-    """torch.tensor's inference: bools -> bool, ints -> int64, any float -> default dtype."""
-    kinds = set()
-
-    def walk(x):
-        if isinstance(x, Tensor):
-            kinds.add(x._data.dtype.kind)
-        elif isinstance(x, (list, tuple)):
-            for e in x:
-                walk(e)
-        elif isinstance(x, (bool, np.bool_)):
-            kinds.add("b")
-        elif isinstance(x, numbers.Integral):
-            kinds.add("i")
-        elif isinstance(x, numbers.Real):
-            kinds.add("f")
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-
-    walk(data)
-    if "f" in kinds or not kinds:
-        return _dtype.get_default_dtype().np
-    if "i" in kinds or "u" in kinds:
-        return np.int64
-    return np.bool_
-
-
-def _unwrap_nested(x):
-    if isinstance(x, Tensor):
-        return x._data
-    if isinstance(x, (list, tuple)):
-        return [_unwrap_nested(e) for e in x]
-    return x
-
-
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    if isinstance(data, Tensor):
-        arr = data._data.copy()
-        if dtype is not None:
-            arr = arr.astype(dtype.np)
-    elif isinstance(data, np.ndarray):
-        arr = np.array(data, dtype=_np_dtype(dtype), copy=True)
-        _dtype.from_numpy_dtype(arr.dtype)
-    else:
-        npd = _np_dtype(dtype) or _infer_dtype(data)
-        try:
-            arr = np.array(_unwrap_nested(data), dtype=npd)
-        except ValueError as e:
-            raise ValueError(f"expected sequence of equal length lists: {e}") from None
-        if arr.dtype == object:
-            raise TypeError("Could not infer dtype of object")
-    return _finish(arr, requires_grad)
-
-
-def as_tensor(data, dtype=None, device=None) -> Tensor:
-    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
-        return data
-    if isinstance(data, np.ndarray):
-        return _make(data if dtype is None else data.astype(dtype.np, copy=False))
-    return tensor(data, dtype=dtype)
-
-
-def from_numpy(ndarray: np.ndarray) -> Tensor:
-    if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
-    return _make(ndarray)  # shares memory, as torch.from_numpy does
-
-
-def _size(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            raise TypeError(
-                f"empty() received an invalid combination of arguments - got "
-                f"({', '.join(type(x).__name__ for x in size)})")
-        if s < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, size))}]")
-    return tuple(int(s) for s in size)
-
-
 def _default():
     return _dtype.get_default_dtype().np
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.zeros(_size(size), dtype=_np_dtype(dtype, _default())), requires_grad)
+# -- torch.tensor ------------------------------------------------------------------------------
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple, range, np.ndarray, str))
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(np.ones(_size(size), dtype=_np_dtype(dtype, _default())), requires_grad)
+def _sizes(data) -> list:
+    """torch's compute_sizes: follow first elements while they are sequences."""
+    sizes = []
+    x = data
+    while _is_seq(x):
+        if isinstance(x, str) or len(sizes) > 32:
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        n = len(x)
+        sizes.append(n)
+        if n == 0:
+            break
+        x = x[0]
+    return sizes
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+def _leaf_dtype(x):
+    if isinstance(x, Tensor):
+        return x.dtype
+    if isinstance(x, (bool, np.bool_)):
+        return _dtype.bool
+    if isinstance(x, np.generic):
+        return _dtype.from_numpy_dtype(x.dtype)
+    if isinstance(x, numbers.Integral):
+        return _dtype.int64
+    if isinstance(x, float):
+        return _dtype.get_default_dtype()
+    if isinstance(x, str):
+        raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if isinstance(x, complex):
+        raise TypeError("complex numbers are not supported by this engine")
+    raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+
+
+class _Flat:
+    __slots__ = ("leaves", "dtype", "warned")
+
+    def __init__(self):
+        self.leaves = []
+        self.dtype = None
+        self.warned = False
+
+    def note(self, d) -> None:
+        self.dtype = d if self.dtype is None else _dtype.promote_types(self.dtype, d)
+
+
+def _walk(x, dim: int, sizes: list, flat: _Flat, infer: bool) -> None:
+    """Check lengths like torch's recursive_store and collect the leaves in order."""
+    if dim == len(sizes):  # a scalar position
+        if isinstance(x, Tensor):
+            if x._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            if infer:
+                flat.note(x.dtype)
+            flat.leaves.append(x._data.reshape(()).item())
+            return
+        if isinstance(x, (list, tuple, range)):
+            d = flat.dtype if flat.dtype is not None else _dtype.int64
+            raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer"
+                            if not d.is_floating_point else
+                            f"must be real number, not {type(x).__name__}")
+        if infer:
+            flat.note(_leaf_dtype(x))
+        flat.leaves.append(x)
+        return
+    if isinstance(x, np.ndarray):
+        if not flat.warned:
+            warnings.warn(LIST_OF_NDARRAYS_WARNING, UserWarning, stacklevel=4)
+            flat.warned = True
+        want = tuple(sizes[dim:])
+        if x.ndim == 0:
+            raise TypeError("len() of unsized object")
+        for d, (w, g) in enumerate(zip(want, x.shape)):
+            if w != g:
+                raise ValueError(f"expected sequence of length {w} at dim {dim + d} (got {g})")
+        if x.shape != want:
+            raise TypeError("only integer scalar arrays can be converted to a scalar index")
+        if infer:
+            flat.note(_dtype.from_numpy_dtype(x.dtype))
+        flat.leaves.extend(x.ravel().tolist())
+        return
+    if not isinstance(x, (list, tuple, range)):
+        if infer:
+            _leaf_dtype(x)  # torch infers the dtype first: None or str fail with that error
+        raise TypeError("not a sequence")
+    n = sizes[dim]
+    if len(x) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(x)})")
+    if n == 0 and infer:
+        flat.note(_dtype.get_default_dtype())
+    for e in x:
+        _walk(e, dim + 1, sizes, flat, infer)
+
+
+def _store(leaves: list, sizes: list, d) -> np.ndarray:
+    """The leaves as an array of dtype ``d`` with torch's overflow checks for integer dtypes."""
+    npd = d.np
+    if d.is_floating_point or d is _dtype.bool:
+        with np.errstate(over="ignore"):
+            return np.array(leaves, dtype=npd).reshape(sizes)
+    info = np.iinfo(npd)
+    lo = -info.max if info.min == 0 else info.min  # torch lets negatives wrap into unsigned
+    for v in leaves:
+        if type(v) is int and not -(2**63) <= v < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+        if not (isinstance(v, (bool, np.bool_)) or (
+                (lo <= v <= info.max) if not isinstance(v, float) or math.isfinite(v)
+                else False)):
+            raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
+    wide = np.array([int(v) for v in leaves], dtype=np.int64)
+    return wide.astype(npd).reshape(sizes)
+
+
+def _from_ndarray(a: np.ndarray, dtype, copy: bool) -> np.ndarray:
+    if any(s < 0 for s in a.strides):
+        raise ValueError(NEGATIVE_STRIDES)
+    _dtype.from_numpy_dtype(a.dtype)
+    if dtype is not None:
+        return a.astype(dtype.np, copy=copy)
+    return a.copy() if copy else a
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    _check_dtype(dtype, "tensor")
+    if isinstance(data, Tensor):
+        warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
+        arr = data._data.astype(dtype.np) if dtype is not None else data._data.copy()
+        return _finish(arr, requires_grad)
+    if isinstance(data, np.ndarray):
+        return _finish(_from_ndarray(data, dtype, True), requires_grad)
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if not isinstance(data, (list, tuple, range)):  # a scalar
+        d = dtype or _leaf_dtype(data)
+        return _finish(_store([data], [], d), requires_grad)
+    sizes = _sizes(data)
+    flat = _Flat()
+    _walk(data, 0, sizes, flat, dtype is None)
+    d = dtype or flat.dtype or _dtype.get_default_dtype()
+    return _finish(_store(flat.leaves, sizes, d), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Shares memory with a Tensor or an ndarray when no conversion is needed (as torch)."""
+    _check_dtype(dtype, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or data.dtype is dtype else _make(data._data.astype(dtype.np))
+    if isinstance(data, np.ndarray):
+        return _make(_from_ndarray(data, dtype, False))
+    return tensor(data, dtype=dtype)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {_tname(ndarray)})")
+    return _make(_from_ndarray(ndarray, None, False))  # shares memory, as torch.from_numpy
+
+
+def is_floating_point(input) -> bool:
+    return input._data.dtype.kind == "f"
+
+
+# -- sizes -----------------------------------------------------------------------------------------
+def _int_like(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.ndim == 0 and x._data.dtype.kind in "iu"
+    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
+
+def _size(size: tuple, fname: str) -> tuple:
+    """Sizes as torch's parser takes them: varargs ints, or one tuple/list/torch.Size."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    elif len(size) > 1 and isinstance(size[0], (tuple, list)):
+        raise TypeError(f"{fname}() takes 1 positional argument but {len(size)} were given")
+    elif len(size) == 1 and not _int_like(size[0]):
+        raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_tname(size[0])}")
+    out = []
+    for i, s in enumerate(size):
+        if isinstance(s, (bool, np.bool_)) and len(size) > 1:
+            s = int(s)  # torch reads a bool inside a size list as 0/1
+        if not _int_like(s):
+            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"type must be tuple of ints,but got "
+                            f"{_tname(s)}\"")
+        s = int(s)
+        if not -(2**63) <= s < 2**63:
+            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
+                            f"{i + 1} with error \"Overflow when unpacking long long\"")
+        out.append(s)
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"[{', '.join(map(str, out))}]")
+    return tuple(out)
+
+
+def _sizes_arg(size, kw, fname):
+    if kw is not None:
+        if size:
+            raise TypeError(f"{fname}() got multiple values for argument 'size'")
+        size = (kw,)
+    elif not size:
+        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
+    return _size(size, fname)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    shape = _sizes_arg(size, kw.pop("size", None), "zeros")
+    _check_dtype(dtype, "zeros")
+    return _finish(np.zeros(shape, dtype=dtype.np if dtype else _default()), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    shape = _sizes_arg(size, kw.pop("size", None), "ones")
+    _check_dtype(dtype, "ones")
+    return _finish(np.ones(shape, dtype=dtype.np if dtype else _default()), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    shape = _sizes_arg(size, kw.pop("size", None), "empty")
+    _check_dtype(dtype, "empty")
+    return _finish(np.zeros(shape, dtype=dtype.np if dtype else _default()), requires_grad)
+
+
+_CTYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int",
+           "int64": "int64_t"}
+
+
+def _fill_scalar(fill_value, fname: str):
+    if isinstance(fill_value, Tensor):
+        return fill_value._data.reshape(()).item(), fill_value.dtype
+    if isinstance(fill_value, (bool, np.bool_)) and not isinstance(fill_value, np.bool_):
+        return fill_value, _dtype.bool
+    if isinstance(fill_value, (numbers.Integral, np.integer)) and not isinstance(
+            fill_value, np.bool_):
+        return int(fill_value), _dtype.int64
+    if isinstance(fill_value, (numbers.Real, np.floating, np.bool_)):
+        return float(fill_value), _dtype.get_default_dtype()
+    raise TypeError(f"{fname}(): argument 'fill_value' (position 2) must be Number, not "
+                    f"{_tname(fill_value)}")
+
+
+def _filled(shape, value, d) -> np.ndarray:
+    if d.np.kind in "iu" and not isinstance(value, bool):
+        info = np.iinfo(d.np)
+        lo = -info.max if info.min == 0 else info.min
+        if not (math.isfinite(value) and lo <= value <= info.max):
+            raise RuntimeError(f"value cannot be converted to type {_CTYPES[d.name]} without "
+                               "overflow")
+        return np.full(shape, np.array(int(value), dtype=np.int64).astype(d.np), dtype=d.np)
+    with np.errstate(over="ignore"):
+        return np.full(shape, value, dtype=d.np)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if dtype is None:
-        from ._util import scalar_dtype
-        dtype = scalar_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtype=dtype.np), requires_grad)
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_tname(size)}")
+    shape = _size((size,), "full")
+    value, inferred = _fill_scalar(fill_value, "full")
+    d = _check_dtype(dtype, "full") or inferred
+    return _finish(_filled(shape, value, d), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    for name, v, pos in (("n", n, 1), ("m", m, 2)):
+        if v is not None and not _int_like(v):
+            raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not "
+                            f"{_tname(v)}")
     if n < 0:
         raise RuntimeError(f"n must be greater or equal to 0, got {n}")
     if m is not None and m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    return _finish(np.eye(n, m, dtype=_np_dtype(dtype, _default())), requires_grad)
+    d = _check_dtype(dtype, "eye")
+    return _finish(np.eye(int(n), None if m is None else int(m),
+                          dtype=d.np if d else _default()), requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+# -- arange / linspace ---------------------------------------------------------------------------
+def _num(x):
+    """A Python number from a number, numpy scalar or one-element tensor."""
+    if isinstance(x, Tensor):
+        return x._data.reshape(()).item()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _is_float_arg(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind == "f"
+    return isinstance(x, (float, np.floating))
+
+
+def _fma(a, b: np.ndarray, c):
+    """a * b + c with one rounding (torch's CPU kernels compile to FMA): TwoProduct."""
+    p = a * b
+    # Dekker/Veltkamp split gives the exact error of the product
+    split = 134217729.0  # 2**27 + 1
+    ah = a * split
+    ah = ah - (ah - a)
+    al = a - ah
+    bh = b * split
+    bh = bh - (bh - b)
+    bl = b - bh
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return (p + c) + err
+
+
+def _fmt(v) -> str:
+    return format(v, "g") if isinstance(v, float) else str(v)
+
+
+def arange(start=None, end=None, step=1, *, dtype=None, device=None,
+           requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
-        npd = _default() if is_float else np.int64
+    elif start is None:
+        start = 0
+    floaty = any(_is_float_arg(v) for v in (start, end, step))
+    start, end, step = _num(start), _num(end), _num(step)
+    d = _check_dtype(dtype, "arange") or (
+        _dtype.get_default_dtype() if floaty else _dtype.int64)
+    if d is _dtype.bool:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    integral = not d.is_floating_point
+    if integral:  # torch converts start/end/step to the (integer) accumulate type first
+        xs, xe, xst = int(start), int(end), int(step)
+        if xst == 0 and step != 0:
+            raise ValueError("step must be nonzero")
     else:
-        npd = dtype.np
-    n = int(np.ceil((end - start) / step))
-    data = (start + step * np.arange(n, dtype=np.float64)).astype(npd) if npd != np.int64 else (
-        np.arange(start, end, step, dtype=np.int64))
+        xs, xe, xst = float(start), float(end), float(step)
+    if xst == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(xs) and math.isfinite(xe)):
+        raise RuntimeError(f"unsupported range: {_fmt(xs)} -> {_fmt(xe)}")
+    if not ((xst > 0 and xe >= xs) or (xst < 0 and xe <= xs)):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if d is _dtype.int64:
+        sgn = (xst > 0) - (xst < 0)
+        q = xe - xs + xst - sgn
+        n = abs(q) // abs(xst) * (1 if (q >= 0) == (xst > 0) else -1)  # C division
+    else:
+        n = math.ceil((float(end) - float(start)) / float(step))
+    if not 0 <= n <= 2**63 - 1 or n > 2**40:
+        raise RuntimeError("invalid size, possible overflow?")
+    if integral:
+        data = (xs + xst * np.arange(n, dtype=np.int64)).astype(d.np)
+    elif d is _dtype.float64:
+        data = _fma(xst, np.arange(n, dtype=np.float64), xs)
+    else:
+        data = _arange_float32(xs, xst, n).astype(d.np)
     return _finish(data, requires_grad)
+
+
+def _arange_float32(start: float, step: float, n: int) -> np.ndarray:
+    """torch's float32 arange kernel (AVX2 build): double accumulation; full blocks of two
+    8-lane vectors start from a float32-rounded base, the tail is ``fma(step, i, start)``."""
+    w = 8
+    nv = (n // (2 * w)) * (2 * w)
+    idx = np.arange(n, dtype=np.float64)
+    out = _fma(step, idx, start)
+    if nv:
+        base = _fma(step, idx[:nv:w], start).astype(np.float32).astype(np.float64)
+        lane = np.arange(w, dtype=np.float64)
+        out[:nv] = (base[:, None] + lane[None, :] * step).reshape(-1)
+    return out.astype(np.float32)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not _int_like(steps):
+        got = ", ".join(_tname(v) if not isinstance(v, Tensor) else "Tensor"
+                        for v in (start, end, steps))
+        raise TypeError(f"linspace() received an invalid combination of arguments - got ({got})")
+    steps = int(steps)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    return _finish(np.linspace(start, end, steps, dtype=np.float64).astype(
-        _np_dtype(dtype, _default())), requires_grad)
-
-
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    g = generator or default_generator
-    return _finish(g.uniform(_size(size), 0.0, 1.0, _np_dtype(dtype, _default())), requires_grad)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    g = generator or default_generator
-    return _finish(g.normal(_size(size), _np_dtype(dtype, _default())), requires_grad)
-
-
-def randint(low, high=None, size=(), *, generator=None, dtype=None, requires_grad=False) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    g = generator or default_generator
-    data = g.integers(low, high, tuple(size))
-    if dtype is not None:
-        data = data.astype(dtype.np)
+    d = _check_dtype(dtype, "linspace") or _dtype.get_default_dtype()
+    s, e = float(_num(start)), float(_num(end))
+    if steps == 1:  # torch fills the single value with start
+        return _finish(np.full(1, _num(start), dtype=d.np), requires_grad)
+    idx = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    if not d.is_floating_point:  # integers: a double step from integer end points, truncated
+        s, e = float(int(s)), float(int(e))
+        step = (e - s) / (steps - 1) if steps > 1 else 0.0
+        vals = np.where(idx < half, s + step * idx, e - step * (steps - idx - 1))
+        data = np.trunc(vals).astype(d.np)
+    else:
+        # torch: step in the dtype; first half start + step*i, second half end - step*(n-1-i)
+        ft = d.np.type
+        s, e = ft(s), ft(e)
+        step = ft((e - s) / (steps - 1)) if steps > 1 else ft(0)
+        if d is _dtype.float64:
+            lo = _fma(step, idx, s)
+            hi = _fma(-step, steps - idx - 1, e)
+        else:
+            lo = float(s) + float(step) * idx
+            hi = float(e) - float(step) * (steps - idx - 1)
+        data = np.where(idx < half, lo, hi).astype(d.np)
     return _finish(data, requires_grad)
 
 
-def _like(x: Tensor, dtype):
-    return x._data.shape, (dtype.np if dtype is not None else x._data.dtype)
+# -- random ----------------------------------------------------------------------------------------
+def _float_only(d, kernel: str):
+    if not d.is_floating_point:
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{_dtype.SCALAR_NAMES[d]}\'')
 
 
-def zeros_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    shape, npd = _like(input, dtype)
-    return _finish(np.zeros(shape, npd), requires_grad)
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    shape = _sizes_arg(size, kw.pop("size", None), "rand")
+    d = _check_dtype(dtype, "rand") or _dtype.get_default_dtype()
+    _float_only(d, "check_uniform_bounds")
+    g = generator or default_generator
+    return _finish(g.uniform(shape, 0.0, 1.0, d.np), requires_grad)
 
 
-def ones_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    shape, npd = _like(input, dtype)
-    return _finish(np.ones(shape, npd), requires_grad)
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    shape = _sizes_arg(size, kw.pop("size", None), "randn")
+    d = _check_dtype(dtype, "randn") or _dtype.get_default_dtype()
+    _float_only(d, "normal_kernel_cpu")
+    g = generator or default_generator
+    return _finish(g.normal(shape, d.np), requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False) -> Tensor:
-    shape, npd = _like(input, dtype)
-    return _finish(np.full(shape, fill_value, npd), requires_grad)
+def _randint_values(low, high, shape, d, g) -> np.ndarray:
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    if d is _dtype.bool and (low < 0 or high - 1 > 1):
+        raise RuntimeError("to - 1 is out of bounds for bool")
+    return g.integers(low, high, shape).astype(d.np, copy=False)
 
 
-def empty_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False,
+            low=None, high=None) -> Tensor:
+    """randint(high, size) or randint(low, high, size), torch's signatures."""
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    elif size is None and len(args) >= 2:
+        raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be tuple of "
+                        f"ints, not {_tname(args[-1])}")
+    if high is None and args:
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args or size is None or high is None:
+        got = ", ".join(_tname(a) for a in (*args, low, high) if a is not None)
+        raise TypeError(f"randint() received an invalid combination of arguments - got ({got})")
+    for name, v, pos in (("low", low, 1), ("high", high, 2 if low else 1)):
+        if not _int_like(v):
+            raise TypeError(f"randint(): argument '{name}' (position {pos}) must be int, not "
+                            f"{_tname(v)}")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
+                        f"{_tname(size)}")
+    shape = _size((size,), "randint")
+    d = _check_dtype(dtype, "randint") or _dtype.int64
+    data = _randint_values(int(low), int(high), shape, d, generator or default_generator)
+    return _finish(data, requires_grad)
 
 
-def randn_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    shape, npd = _like(input, dtype)
-    return _finish(default_generator.normal(shape, npd), requires_grad)
+# -- *_like ----------------------------------------------------------------------------------------
+def _like(fname: str, x, dtype):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{_tname(x)}")
+    d = _check_dtype(dtype, fname)
+    return x._data.shape, (d or x.dtype)
 
 
-def rand_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    shape, npd = _like(input, dtype)
-    return _finish(default_generator.uniform(shape, 0.0, 1.0, npd), requires_grad)
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like("zeros_like", input, dtype)
+    return _finish(np.zeros(shape, d.np), requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like("ones_like", input, dtype)
+    return _finish(np.ones(shape, d.np), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like("full_like", input, dtype)
+    value, _ = _fill_scalar(fill_value, "full_like")
+    if d.np.kind in "iu" and isinstance(value, float) and math.isfinite(value):
+        value = int(value)  # torch truncates toward zero
+    return _finish(_filled(shape, value, d), requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    shape, d = _like("empty_like", input, dtype)
+    return _finish(np.zeros(shape, d.np), requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    shape, d = _like("randn_like", input, dtype)
+    _float_only(d, "normal_kernel_cpu")
+    return _finish((generator or default_generator).normal(shape, d.np), requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    shape, d = _like("rand_like", input, dtype)
+    _float_only(d, "check_uniform_bounds")
+    return _finish((generator or default_generator).uniform(shape, 0.0, 1.0, d.np),
+                   requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 generator=None) -> Tensor:
+    shape, d = _like("randint_like", input, dtype)
+    if high is None:
+        low, high = 0, low
+    data = _randint_values(int(low), int(high), shape, d, generator or default_generator)
+    return _finish(data, requires_grad)

@@ -1,7 +1,7 @@
 """matmul and its family; torch's grad_fn depends on the operand ranks."""
 from __future__ import annotations
 
-__all__ = ["mm", "matmul"]
+__all__ = ["mm", "mv", "dot", "bmm", "matmul"]
 
 import numpy as np
 
@@ -20,23 +20,122 @@ class MmBackward0(Node):
         return ga, gb
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+_S_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def _check_mm(a, b):
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied "
             f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+            f"{_C_NAMES[b.dtype.name]}")
 
 
 def mm(input, mat2):
     a, b = input._data, mat2._data
     if a.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     _check_mm(a, b)
     out = wrap(a @ b)
     if grad_enabled[0] and (input._requires_grad or mat2._requires_grad):
         node = MmBackward0((input, mat2))
+        node.save(input if mat2._requires_grad else None,
+                  mat2 if input._requires_grad else None)
+        attach(out, node)
+    return out
+
+
+class MvBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, F, g):
+        a, v = self.saved(F)
+        ga = F.unsqueeze(g, 1) @ F.unsqueeze(v, 0) if self.needs(0) else None
+        gv = F.mT(a) @ g if self.needs(1) else None
+        return ga, gv
+
+
+def mv(input, vec):
+    a, v = input._data, vec._data
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(
+            f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), "
+            f"vec ({v.shape[0]})")
+    if a.dtype != v.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+            f"{_C_NAMES[v.dtype.name]}")
+    out = wrap(a @ v)
+    if grad_enabled[0] and (input._requires_grad or vec._requires_grad):
+        node = MvBackward0((input, vec))
+        node.save(input if vec._requires_grad else None, vec if input._requires_grad else None)
+        attach(out, node)
+    return out
+
+
+class DotBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, F, g):
+        a, b = self.saved(F)
+        return (g * b if self.needs(0) else None, g * a if self.needs(1) else None)
+
+
+def dot(input, tensor):
+    a, b = input._data, tensor._data
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] "
+            f"to have the same number of elements, but got {a.shape[0]} and {b.shape[0]} "
+            "elements respectively")
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found "
+            f"{_S_NAMES[a.dtype.name]} and {_S_NAMES[b.dtype.name]}")
+    out = wrap(np.asarray(np.dot(a, b)))
+    if grad_enabled[0] and (input._requires_grad or tensor._requires_grad):
+        node = DotBackward0((input, tensor))
+        node.save(input if tensor._requires_grad else None,
+                  tensor if input._requires_grad else None)
+        attach(out, node)
+    return out
+
+
+class BmmBackward0(MmBackward0):
+    __slots__ = ()
+
+
+def bmm(input, mat2):
+    a, b = input._data, mat2._data
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"expected scalar type {_S_NAMES[a.dtype.name]} but found {_S_NAMES[b.dtype.name]}")
+    out = wrap(np.matmul(a, b))
+    if grad_enabled[0] and (input._requires_grad or mat2._requires_grad):
+        node = BmmBackward0((input, mat2))
         node.save(input if mat2._requires_grad else None,
                   mat2 if input._requires_grad else None)
         attach(out, node)
@@ -55,4 +154,4 @@ def matmul(input, other):
     return _matmul_impl.matmul_general(input, other)
 
 
-METHODS = {"mm": mm, "matmul": matmul}
+METHODS = {"mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "matmul": matmul}

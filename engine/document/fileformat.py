@@ -1,0 +1,266 @@
+"""GradCanvas files: JSON, validated field by field, saved atomically.
+
+A file is ``{"format": "gradcanvas", "schema_version": 1, "generator": "...", "document":
+{...}, "view": {...}}`` where ``document`` is ``Document.to_dict()`` (literal values inline)
+and the optional ``view`` holds JSON-only view state for the GUI. Loading parses with ``json``
+only (never ``pickle``, ``eval`` or imports named by the file), migrates older schemas, refuses
+newer ones, and validates every field; every problem is a ``FileFormatError`` whose ``path``
+is the JSON path of the offending field (``document.nodes[3].params.shape``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from . import migrations
+from .errors import DocumentError
+
+FORMAT = "gradcanvas"
+GENERATOR = "gradcanvas 0.1.0"
+MAX_FILE_BYTES = 64 * 1024 * 1024  # far above any hand-built graph; refuses before reading
+_ENVELOPE_KEYS = {"format", "schema_version", "generator", "document", "view"}
+
+
+class FileFormatError(DocumentError):
+    """A file that cannot be read as a GradCanvas document; ``path`` is the JSON path."""
+
+    def __init__(self, message: str, path: str | None = None, file: str | None = None):
+        super().__init__(message, path)
+        self.file = file
+
+    def at(self, path: str) -> FileFormatError:
+        inner = f"{path}.{self.path}" if self.path else path
+        return type(self)(self.message, inner, self.file)
+
+
+# -- reading -----------------------------------------------------------------------------------
+def parse(text: str | bytes) -> object:
+    """Plain JSON data from text, or ``FileFormatError`` (never anything but ``json``)."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise _too_big(len(text))
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise FileFormatError(
+                f"not a GradCanvas file: not UTF-8 text (byte {e.start})") from None
+    elif len(text) > MAX_FILE_BYTES:
+        raise _too_big(len(text))
+    try:
+        return json.loads(text)  # NaN/Infinity allowed: tensor literals may hold them
+    except json.JSONDecodeError as e:
+        raise FileFormatError(
+            f"not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from None
+    except RecursionError:
+        raise FileFormatError("not valid JSON: nested too deeply") from None
+    except ValueError as e:  # e.g. integers with too many digits
+        raise FileFormatError(f"not valid JSON: {e}") from None
+
+
+def _too_big(size: int) -> FileFormatError:
+    return FileFormatError(
+        f"file too large: {size} bytes (the limit is {MAX_FILE_BYTES} bytes)")
+
+
+def _type_name(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number", type(None): "null"}.get(type(value),
+                                                                         type(value).__name__)
+
+
+def check_envelope(data) -> dict:
+    """Validate the envelope and migrate it to the current schema; returns the data."""
+    if not isinstance(data, dict):
+        raise FileFormatError(f"expected a JSON object, got {_type_name(data)}", "$")
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        if "format" not in data:
+            raise FileFormatError(f'missing; not a GradCanvas file (expected "{FORMAT}")',
+                                  "format")
+        raise FileFormatError(f'expected "{FORMAT}", got {json.dumps(fmt)[:60]}', "format")
+    version = data.get("schema_version")
+    if type(version) is not int:
+        raise FileFormatError(f"expected an integer, got {_type_name(version)}",
+                              "schema_version")
+    current = migrations.SCHEMA_VERSION
+    if version > current:
+        raise FileFormatError(
+            f"this file uses schema version {version}, newer than this GradCanvas supports "
+            f"({current}); update GradCanvas to open it", "schema_version")
+    if version < 1:
+        raise FileFormatError(f"expected a version >= 1, got {version}", "schema_version")
+    if version < current:
+        try:
+            data = migrations.migrate(data, version, current)
+        except migrations.MissingMigrationError as e:
+            raise FileFormatError(str(e), "schema_version") from None
+        except Exception as e:  # a migration choking on malformed old data
+            raise FileFormatError(
+                _one_line(f"cannot migrate from schema version {version}: {e}"),
+                "schema_version") from None
+        if not isinstance(data, dict):
+            raise FileFormatError("a migration did not return an object", "schema_version")
+    # the rest is validated against the current schema, after migration
+    unknown = sorted(set(data) - _ENVELOPE_KEYS)
+    if unknown:
+        raise FileFormatError("unknown field", _one_line(unknown[0]))
+    if "generator" in data and not isinstance(data["generator"], str):
+        raise FileFormatError(f"expected a string, got {_type_name(data['generator'])}",
+                              "generator")
+    if "view" in data and not isinstance(data["view"], dict):
+        raise FileFormatError(f"expected an object, got {_type_name(data['view'])}", "view")
+    if "document" not in data:
+        raise FileFormatError("missing", "document")
+    if not isinstance(data["document"], dict):
+        raise FileFormatError(f"expected an object, got {_type_name(data['document'])}",
+                              "document")
+    return data
+
+
+def from_data(data):
+    """The Document in already-parsed file data (validated, migrated)."""
+    from .model import Document
+
+    data = check_envelope(data)
+    try:
+        return Document.from_dict(data["document"])
+    except FileFormatError:
+        raise
+    except DocumentError as e:
+        path = f"document.{e.path}" if e.path else "document"
+        raise FileFormatError(_one_line(e.message), _one_line(path)) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError,
+            OverflowError) as e:
+        # from_dict is meant to validate everything; a gap must still be a clean file error.
+        raise FileFormatError(f"invalid document: {type(e).__name__}: {e}", "document") \
+            from None
+
+
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a key...) escaped: an error stays one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def loads(text: str | bytes):
+    """Document from the text of a file."""
+    return from_data(parse(text))
+
+
+def read_bytes(path) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _too_big(size)
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except FileFormatError as e:
+        e.file = str(path)
+        raise
+    except OSError as e:
+        raise FileFormatError(f"cannot read {path}: {e.strerror or e}", file=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:  # grew while reading
+        raise FileFormatError(_too_big(len(raw)).message, file=str(path))
+    return raw
+
+
+def load(path):
+    """The Document stored at ``path``; ``FileFormatError`` (with ``.file``) otherwise."""
+    return load_with_view(path)[0]
+
+
+def load_with_view(path):
+    """``(document, view)``: the document and the file's view state (``{}`` if none)."""
+    raw = read_bytes(path)
+    try:
+        data = parse(raw)
+        doc = from_data(data)
+    except FileFormatError as e:
+        e.file = str(path)
+        raise
+    return doc, dict(data.get("view", {}))
+
+
+# -- writing -----------------------------------------------------------------------------------
+def to_data(document, view: dict | None = None) -> dict:
+    data = {"format": FORMAT, "schema_version": migrations.SCHEMA_VERSION,
+            "generator": GENERATOR, "document": document.to_dict()}
+    if view:
+        data["view"] = view
+    return data
+
+
+def dumps(document, view: dict | None = None) -> str:
+    return _pretty(to_data(document, view), 0) + "\n"
+
+
+def pretty(value) -> str:
+    """JSON text in the files' layout (one short object/list per line)."""
+    return _pretty(value, 0)
+
+
+def _pretty(value, level: int, width: int = 96) -> str:
+    """JSON with one short object/list per line (diff-friendly, still compact).
+
+    NaN/Infinity are written as Python's json writes them: tensor literals may hold them.
+    """
+    flat = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    if len(flat) + 2 * level <= width or not isinstance(value, dict | list) or not value:
+        return flat
+    pad = "  " * (level + 1)
+    if isinstance(value, dict):
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: {_pretty(v, level + 1, width)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * level + "}"
+    items = [pad + _pretty(v, level + 1, width) for v in value]
+    return "[\n" + ",\n".join(items) + "\n" + "  " * level + "]"
+
+
+def atomic_write(path, text: str | bytes) -> None:
+    """Write ``text`` to ``path`` so that a crash leaves either the old or the new file:
+    a temporary file in the same folder, flushed and fsynced, then ``os.replace``."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:  # keep the old file's permissions; mkstemp creates 0600
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Make the rename itself durable (POSIX); not possible on every platform/filesystem.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save(document, path, view: dict | None = None) -> None:
+    """Save ``document`` (and optional JSON view state) atomically at ``path``."""
+    atomic_write(path, dumps(document, view))

@@ -1,0 +1,669 @@
+"""Neural-network ops that are more than one pointwise formula: softmax family, activations
+with parameters, linear (addmm) and the losses, with torch's grad_fn names and error texts."""
+from __future__ import annotations
+
+__all__ = ["softmax", "log_softmax", "addmm"]
+
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd.graph import Node
+from ._util import attach, binary_data, grad_enabled, normalize_dims, wrap
+from .reduction import _dtype_title
+
+
+# -- softmax / log_softmax ----------------------------------------------------------------------
+class SoftmaxBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, F, g):
+        y = self.result(F)
+        return (y * (g - F.sum(g * y, self.dim, True)),)
+
+
+class LogSoftmaxBackward0(Node):
+    __slots__ = ("dim",)
+
+    def backward(self, F, g):
+        y = self.result(F)
+        return (g - F.exp(y) * F.sum(g, self.dim, True),)
+
+
+def _softmax_input(input, name, dtype):
+    x = input._data
+    if dtype is not None:
+        x = x.astype(dtype.np, copy=False)
+    elif x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_dtype_title(x.dtype)}'")
+    return x
+
+
+def _shifted(x, d):
+    """x minus its max along d (inf-safe), the stable starting point of both softmaxes."""
+    if x.ndim == 0:
+        return x - x
+    m = np.max(x, axis=d, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0) if not np.isfinite(m).all() else m
+    return x - m
+
+
+def softmax(input, dim, dtype=None):
+    x = _softmax_input(input, "softmax", dtype)
+    (d,) = normalize_dims(dim, x.ndim)
+    e = np.exp(_shifted(x, d))
+    out = wrap(e / (e.sum(axis=d, keepdims=True) if x.ndim else e))
+    if grad_enabled[0] and input._requires_grad:
+        node = SoftmaxBackward0((input,))
+        node.dim = d if x.ndim else None
+        node.save_result(out)
+        attach(out, node)
+    return out
+
+
+def log_softmax(input, dim, dtype=None):
+    x = _softmax_input(input, "log_softmax", dtype)
+    (d,) = normalize_dims(dim, x.ndim)
+    s = _shifted(x, d)
+    with np.errstate(divide="ignore"):
+        out = wrap(s - np.log(np.exp(s).sum(axis=d, keepdims=True) if x.ndim else np.exp(s)))
+    if grad_enabled[0] and input._requires_grad:
+        node = LogSoftmaxBackward0((input,))
+        node.dim = d if x.ndim else None
+        node.save_result(out)
+        attach(out, node)
+    return out
+
+
+# -- activations --------------------------------------------------------------------------------
+class LeakyReluBackward0(Node):
+    __slots__ = ("negative_slope",)
+
+    def backward(self, F, g):
+        (x,) = self.saved(F)
+        return (F.where(F.data(x) > 0, g, g * self.negative_slope),)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(
+            f"\"leaky_relu_cpu\" not implemented for '{_dtype_title(x.dtype)}'")
+    out = wrap(np.where(x > 0, x, x * negative_slope))
+    if grad_enabled[0] and input._requires_grad:
+        node = LeakyReluBackward0((input,))
+        node.negative_slope = negative_slope
+        node.save(input)
+        attach(out, node)
+    return out
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_K_TANH = math.sqrt(2 / math.pi)
+
+
+class GeluBackward0(Node):
+    __slots__ = ("approximate",)
+
+    def backward(self, F, g):
+        (x,) = self.saved(F)
+        if self.approximate == "tanh":
+            inner = (x + 0.044715 * (x * x * x)) * _K_TANH
+            t = F.tanh(inner)
+            d = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _K_TANH * (1 + 0.134145 * (x * x))
+            return (g * d,)
+        cdf = 0.5 * (1 + F.erf(x * _SQRT1_2))
+        pdf = F.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
+        return (g * (cdf + x * pdf),)
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    x = input._data
+    if approximate == "tanh":
+        out = 0.5 * x * (1 + np.tanh(_K_TANH * (x + 0.044715 * x * x * x)))
+    else:
+        from .pointwise import _np_erf
+        out = 0.5 * x * (1 + _np_erf(x * _SQRT1_2))
+    out = wrap(np.asarray(out, dtype=x.dtype))
+    if grad_enabled[0] and input._requires_grad:
+        node = GeluBackward0((input,))
+        node.approximate = approximate
+        node.save(input)
+        attach(out, node)
+    return out
+
+
+# -- addmm / linear -----------------------------------------------------------------------------
+class AddmmBackward0(Node):
+    __slots__ = ("shape", "beta", "alpha")
+
+    def backward(self, F, g):
+        m1, m2 = self.saved(F)
+        gi = None
+        if self.needs(0):
+            gi = F.sum_to(g * self.beta if self.beta != 1 else g, self.shape)
+        g1 = g @ F.mT(m2) if self.needs(1) else None
+        g2 = F.mT(m1) @ g if self.needs(2) else None
+        if self.alpha != 1:
+            g1 = g1 * self.alpha if g1 is not None else None
+            g2 = g2 * self.alpha if g2 is not None else None
+        return gi, g1, g2
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    a, b = mat1._data, mat2._data
+    if a.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+            f"{b.shape[0]}x{b.shape[1]})")
+    if a.dtype != b.dtype or input._data.dtype != a.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+    prod = a @ b
+    if alpha != 1:
+        prod *= alpha
+    bias = input._data
+    prod += bias * beta if beta != 1 else bias  # in place: no second (N, out) buffer
+    out = wrap(prod)
+    if grad_enabled[0] and (input._requires_grad or mat1._requires_grad
+                            or mat2._requires_grad):
+        node = AddmmBackward0((input, mat1, mat2))
+        node.shape, node.beta, node.alpha = bias.shape, beta, alpha
+        node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
+        attach(out, node)
+    return out
+
+
+def linear(input, weight, bias=None):
+    """torch's decomposition: addmm for 2-D input with bias (views around it for other
+    ranks), matmul with weight.t() without bias."""
+    wt = weight.t()
+    if bias is None:
+        return input.matmul(wt)
+    if input._data.ndim == 2:
+        return addmm(bias, input, wt)
+    lead = input._data.shape[:-1]
+    out = addmm(bias, input.view(-1, input._data.shape[-1]), wt)
+    return out.view(*lead, out._data.shape[-1])
+
+
+# -- losses -------------------------------------------------------------------------------------
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        with np.errstate(invalid="ignore"):
+            return np.asarray(loss.mean() if loss.size else np.nan, dtype=loss.dtype)
+    if reduction == "sum":
+        return np.asarray(loss.sum(), dtype=loss.dtype)
+    return loss
+
+
+def _broadcast_error(sa, sb):
+    """torch's text for shapes that do not broadcast (first mismatch from the right)."""
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[i]}) must match the size of tensor b ({pb[i]}) at "
+                f"non-singleton dimension {i}")
+    return None
+
+
+def _size(shape):
+    return f"torch.Size([{', '.join(str(s) for s in shape)}])"
+
+
+def _grad_scale(g, reduction, numel):
+    """Upstream gradient of a reduced loss (0-d for mean/sum: it broadcasts)."""
+    if reduction == "mean":
+        return g / numel
+    return g
+
+
+class MseLossBackward0(Node):
+    __slots__ = ("reduction", "shapes")
+
+    def backward(self, F, g):
+        x, t = self.saved(F)
+        diff = x - t
+        g = _grad_scale(g, self.reduction, _numel(diff, F))
+        gx = g * 2 * diff
+        sa, sb = self.shapes
+        return (F.sum_to(gx, sa) if self.needs(0) else None,
+                F.sum_to(-gx, sb) if self.needs(1) else None)
+
+
+def _numel(x, F):
+    return (x._data if F.is_tensor else x).size
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if weight is not None:
+        raise NotImplementedError("mse_loss(weight=...) is not supported by this engine")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    sa, sb = input._data.shape, target._data.shape
+    if sa != sb:
+        warnings.warn(
+            f"Using a target size ({_size(sb)}) that is different to the input size "
+            f"({_size(sa)}). This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.", UserWarning, stacklevel=2)
+        err = _broadcast_error(sa, sb)
+        if err is not None:
+            raise err
+    _check_reduction(reduction)
+    xa, xb = binary_data(input, target)
+    if xa.dtype.kind != "f":
+        raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_dtype_title(xa.dtype)}'")
+    d = xa - xb
+    out = wrap(_reduce(d * d, reduction))
+    if grad_enabled[0] and (input._requires_grad or target._requires_grad):
+        node = MseLossBackward0((input, target))
+        node.reduction, node.shapes = reduction, (sa, sb)
+        node.save(input, target)
+        attach(out, node)
+    return out
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """torch's size_average/reduce arguments (deprecated) mapped onto ``reduction``."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='"
+                  f"{'none' if not reduce else 'mean' if size_average else 'sum'}' instead.",
+                  UserWarning, stacklevel=3)
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+_BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON is a C float
+
+
+class BinaryCrossEntropyBackward0(Node):
+    __slots__ = ("reduction", "weight")
+
+    def backward(self, F, g):
+        x, t = self.saved(F)
+        w = self.weight
+        g = _grad_scale(g, self.reduction, _numel(x, F))
+        if w is not None:
+            g = g * F.const(w)
+        gx = gt = None
+        if self.needs(0):
+            gx = g * (x - t) / F.clamp_min((1 - x) * x, _BCE_EPS)
+        if self.needs(1):
+            gt = g * (F.log(1 - x) - F.log(x))
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    sa, sb = input._data.shape, target._data.shape
+    if sa != sb:
+        raise ValueError(
+            f"Using a target size ({_size(sb)}) that is different to the input size "
+            f"({_size(sa)}) is deprecated. Please ensure they have the same size.")
+    _check_reduction(reduction)
+    x, t = input._data, target._data
+    if x.dtype != t.dtype:
+        raise RuntimeError(
+            f"Found dtype {_dtype_title(t.dtype)} but expected {_dtype_title(x.dtype)}")
+    if not ((x >= 0) & (x <= 1)).all():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if not ((t >= 0) & (t <= 1)).all():
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    with np.errstate(divide="ignore"):
+        # torch clamps each log at -100 so that 0 * log(0) stays finite
+        loss = -(t * np.maximum(np.log(x), -100) + (1 - t) * np.maximum(np.log1p(-x), -100))
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight._data, np.broadcast_shapes(weight._data.shape, sb))
+        w = w.astype(x.dtype, copy=False)
+        loss = loss * w
+    out = wrap(_reduce(np.asarray(loss, dtype=x.dtype), reduction))
+    if grad_enabled[0] and (input._requires_grad or target._requires_grad):
+        node = BinaryCrossEntropyBackward0((input, target))
+        node.reduction, node.weight = reduction, w
+        node.save(input, target)
+        attach(out, node)
+    return out
+
+
+class BinaryCrossEntropyWithLogitsBackward0(Node):
+    __slots__ = ("reduction", "weight", "pos_weight")
+
+    def backward(self, F, g):
+        x, t = self.saved(F)
+        w, pw = self.weight, self.pos_weight
+        g = _grad_scale(g, self.reduction, _numel(x, F))
+        if w is not None:
+            g = g * F.const(w)
+        gx = gt = None
+        if self.needs(0):
+            if pw is None:
+                gx = g * (F.sigmoid(x) - t)
+            else:
+                pwt = F.const(pw) * t
+                gx = g * ((pwt + 1 - t) * F.sigmoid(x) - pwt)
+        if self.needs(1):
+            if pw is None:
+                gt = -g * x
+            else:  # d/dt of (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)
+                gt = g * (-x - (F.const(pw) - 1) * _log_sigmoid(F, x))
+        return gx, gt
+
+
+def _log_sigmoid(F, x):
+    """min(x, 0) - log1p(exp(-|x|)), written with backend functions."""
+    xd = F.data(x)
+    return F.where(xd < 0, x, 0.0) - F.log(1 + F.exp(-F.abs(x)))
+
+
+def _np_log_sigmoid(x):
+    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    sa, sb = input._data.shape, target._data.shape
+    if sa != sb:
+        raise ValueError(f"Target size ({_size(sb)}) must be the same as input size "
+                         f"({_size(sa)})")
+    _check_reduction(reduction)
+    for name, t in (("weight", weight), ("pos_weight", pos_weight)):
+        if t is not None and t._requires_grad and grad_enabled[0]:
+            raise RuntimeError(
+                "The function 'binary_cross_entropy_with_logits' is not differentiable with "
+                f"respect to argument '{name}'. This input cannot have requires_grad True.")
+    x, t = binary_data(input, target)
+    dt = x.dtype
+    ls = _np_log_sigmoid(x)
+    pw = None
+    if pos_weight is not None:
+        pw = pos_weight._data.astype(dt, copy=False)
+        loss = (1 - t) * x - ((pw - 1) * t + 1) * ls
+    else:
+        loss = (1 - t) * x - ls
+    w = None
+    if weight is not None:
+        w = weight._data.astype(dt, copy=False)
+        loss = loss * w
+    out = wrap(_reduce(np.asarray(loss, dtype=dt), reduction))
+    if grad_enabled[0] and (input._requires_grad or target._requires_grad):
+        node = BinaryCrossEntropyWithLogitsBackward0((input, target))
+        node.reduction, node.weight, node.pos_weight = reduction, w, pw
+        node.save(input, target)
+        attach(out, node)
+    return out
+
+
+# -- nll_loss / cross_entropy -------------------------------------------------------------------
+class NllLossBackward0(Node):
+    """The gradient is ``g`` times a constant (one-hot, weighted, normalised) array."""
+    __slots__ = ("coef", "reduction")
+    saves = False
+
+    def backward(self, F, g):
+        if self.reduction == "none" and self.coef.ndim > 1:
+            g = F.unsqueeze(g, 1)  # per-sample grads broadcast over the class dim
+        return (g * F.const(self.coef),)
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    __slots__ = ()
+
+
+def _nll_checks(input, target, weight):
+    x, t = input._data, target._data
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim != 1 and x.shape[0] != (t.shape[0] if t.ndim else 1):
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0] if t.ndim else 1}).")
+    if x.ndim <= 2:
+        if t.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if x.ndim == 1 and t.ndim == 1 and t.shape[0] != 1:
+            raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                             f"{t.shape[0]}")
+    elif t.shape[1:] != x.shape[2:]:
+        raise RuntimeError(
+            f"Expected target size [{', '.join(str(s) for s in x.shape[:1] + x.shape[2:])}], "
+            f"got [{', '.join(str(s) for s in t.shape)}]")
+    if t.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_dtype_title(t.dtype)}")
+    c = x.shape[0] if x.ndim == 1 else x.shape[1]
+    if weight is not None and weight._data.shape != (c,):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {c} classes or no classes but "
+            f"got weight tensor of shape: [{', '.join(str(s) for s in weight._data.shape)}]")
+    if weight is not None and weight._requires_grad and grad_enabled[0]:
+        raise RuntimeError(
+            "The function 'nll_loss_forward' is not differentiable with respect to argument "
+            "'weight'. This input cannot have requires_grad True.")
+
+
+def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
+    """Class dim 1 (dim 0 for 1-D input); target has the input's shape without it."""
+    x, t = input._data, target._data.astype(np.int64)
+    cdim = 0 if x.ndim == 1 else 1
+    c = x.shape[cdim]
+    keep = t != ignore_index
+    bad = keep & ((t < 0) | (t >= c))
+    if bad.any():
+        raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+    tc = np.where(keep, t, 0)
+    w = weight._data.astype(x.dtype) if weight is not None else np.ones(c, dtype=x.dtype)
+    wt = np.where(keep, w[tc], 0).astype(x.dtype)  # weight of each sample's target class
+    idx = np.expand_dims(tc, cdim)
+    picked = np.squeeze(np.take_along_axis(x, idx, axis=cdim), cdim)
+    loss = -wt * picked
+    if reduction == "none":
+        out, scale = loss, wt
+    elif reduction == "sum":
+        out, scale = np.asarray(loss.sum()), wt
+    else:
+        total = wt.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.asarray(loss.sum() / total)  # nan when every target is ignored
+            scale = wt / total if total else wt  # ... with a zero gradient, as torch
+    out = wrap(np.asarray(out, dtype=x.dtype))
+    if grad_enabled[0] and input._requires_grad:
+        coef = np.zeros(x.shape, dtype=x.dtype)
+        np.put_along_axis(coef, idx, np.expand_dims(-scale, cdim).astype(x.dtype), axis=cdim)
+        node = node_cls((input,))
+        node.coef, node.reduction = coef, reduction
+        attach(out, node)
+    return out
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _nll_checks(input, target, weight)
+    _check_reduction(reduction)
+    x, t = input._data, target._data
+    if x.ndim <= 2:
+        if x.ndim == 1 and t.ndim == 1:
+            target = wrap(t.reshape(()))
+        return _nll_core(input, target, weight, ignore_index, reduction, NllLossBackward0)
+    n, c = x.shape[:2]
+    if x.ndim == 4:
+        return _nll_core(input, target, weight, ignore_index, reduction, NllLoss2DBackward0)
+    # torch views other ranks as (N, C, 1, -1) and the unreduced loss back
+    out = _nll_core(input.view(n, c, 1, -1), wrap(t.reshape(n, 1, -1)), weight, ignore_index,
+                    reduction, NllLoss2DBackward0)
+    return out.view(n, *x.shape[2:]) if reduction == "none" else out
+
+
+class DivBackward1(Node):
+    """tensor / Python number, as recorded inside torch's C++ ops."""
+    __slots__ = ("other",)
+    saves = False
+
+    def backward(self, F, g):
+        return (g / self.other,)
+
+
+def _div_scalar(input, other):
+    out = wrap(np.asarray(input._data / other, dtype=input._data.dtype))
+    if grad_enabled[0] and input._requires_grad:
+        node = DivBackward1((input,))
+        node.other = other
+        attach(out, node)
+    return out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, t = input._data, target._data
+    cdim = 0 if x.ndim == 1 else 1
+    if x.shape == t.shape:  # class probabilities
+        if t.dtype.kind != "f":
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_dtype_title(t.dtype)}")
+        _check_label_smoothing(label_smoothing)
+        _check_reduction(reduction)
+        if label_smoothing > 0.0:
+            target = target * (1 - label_smoothing) + label_smoothing / x.shape[cdim]
+        lsm = log_softmax(input, cdim)
+        prod = lsm * target
+        if weight is not None:
+            shape = [1] * x.ndim
+            shape[cdim] = x.shape[cdim]
+            prod = prod * weight.view(*shape)
+        if reduction == "none":
+            return -prod.sum(cdim)
+        total = -prod.sum()
+        if reduction == "sum":
+            return total
+        return _div_scalar(total, x.size // x.shape[cdim] if x.size else 0)
+    if label_smoothing > 0.0:
+        _check_label_smoothing(label_smoothing)
+        return _smoothed_cross_entropy(input, target, weight, ignore_index, reduction,
+                                       label_smoothing)
+    return nll_loss(log_softmax(input, cdim), target, weight, None, ignore_index, None,
+                    reduction)
+
+
+def _check_label_smoothing(ls):
+    if not 0.0 <= ls <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {ls:g}")
+
+
+class MulBackward1(Node):
+    """Python number * tensor, as recorded inside torch's C++ ops."""
+    __slots__ = ("other",)
+    saves = False
+
+    def backward(self, F, g):
+        return (g * self.other,)
+
+
+def _mul_scalar(input, other):
+    out = wrap(np.asarray(input._data * other, dtype=input._data.dtype))
+    if grad_enabled[0] and input._requires_grad:
+        node = MulBackward1((input,))
+        node.other = other
+        attach(out, node)
+    return out
+
+
+class MaskedFillBackward0(Node):
+    __slots__ = ("mask",)
+    saves = False
+
+    def backward(self, F, g):
+        return (F.where(np.broadcast_to(self.mask, g.shape), 0.0, g),)
+
+
+def _masked_fill(input, mask, value):
+    out = wrap(np.where(mask, np.asarray(value, input._data.dtype), input._data))
+    if grad_enabled[0] and input._requires_grad:
+        node = MaskedFillBackward0((input,))
+        node.mask = mask
+        attach(out, node)
+    return out
+
+
+def _smoothed_cross_entropy(input, target, weight, ignore_index, reduction, ls):
+    """torch's cross_entropy_loss_label_smoothing, op for op (so the graph matches)."""
+    x = input._data
+    cdim = 0 if x.ndim == 1 else 1
+    lsm = log_softmax(input, cdim)
+    nll = nll_loss(lsm, target, weight, None, ignore_index, None, reduction)
+    n_classes = x.shape[cdim]
+    t = target._data
+    ignore = t == ignore_index
+    if weight is not None:
+        shape = [1] * x.ndim
+        shape[cdim] = n_classes
+        smooth = -(lsm * weight.view(*shape)).sum(cdim)
+    else:
+        smooth = -lsm.sum(cdim)
+    smooth = _masked_fill(smooth, ignore, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            denom = wrap(np.asarray(weight._data[t[~ignore].astype(np.int64)].sum()))
+        else:
+            denom = wrap(np.asarray(np.count_nonzero(~ignore), dtype=np.int64))
+        ret = smooth.sum() / denom
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return _mul_scalar(nll, 1 - ls) + _mul_scalar(ret, ls / n_classes)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def f_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input._data.ndim, _stacklevel)
+    return softmax(input, dim, dtype=dtype)
+
+
+def f_log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input._data.ndim, _stacklevel)
+    return log_softmax(input, dim, dtype=dtype)
+
+
+def _tensor_softmax(self, dim, dtype=None):
+    return softmax(self, dim, dtype)
+
+
+def _tensor_log_softmax(self, dim, dtype=None):
+    return log_softmax(self, dim, dtype)
+
+
+METHODS = {"softmax": _tensor_softmax, "log_softmax": _tensor_log_softmax,
+           "addmm": lambda self, mat1, mat2, *, beta=1, alpha=1: addmm(self, mat1, mat2,
+                                                                       beta=beta, alpha=alpha)}
