@@ -1,0 +1,291 @@
+"""The headless command line: ``gradcanvas run|export|check FILE`` (no Qt imported).
+
+Exit status: 0 ok, 1 graph error (a node failed, backward failed), 2 usage or file error.
+An error is one line on stderr: ``gradcanvas: error: ...``. See docs/cli.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+
+PROG = "gradcanvas"
+SUBCOMMANDS = ("run", "export", "check")
+EXIT_OK, EXIT_GRAPH, EXIT_USAGE = 0, 1, 2
+JSON_FORMAT = "gradcanvas-run"
+JSON_VERSION = 1
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage + error; we want one line
+        raise CliError(f"{message} (see '{PROG} --help')", EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description=(
+        "Build tensor/op graphs and watch PyTorch-style autograd. Without a subcommand (or "
+        "with just a FILE) the GUI opens."))
+    p.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
+    sub = p.add_subparsers(dest="command", metavar="{run,export,check}", parser_class=_Parser)
+    r = sub.add_parser("run", help="run a graph: every node's value, grad_fn, requires_grad")
+    r.add_argument("file")
+    r.add_argument("--backward", nargs="?", const="", metavar="NODE", default=None,
+                   help="then call NODE.backward() (a node name or id; the document's root "
+                        "when NODE is omitted) and print every leaf's grad")
+    r.add_argument("--json", action="store_true", help="JSON output (schema: docs/cli.md)")
+    e = sub.add_parser("export", help="export a graph as a PyTorch/engine script or DOT")
+    e.add_argument("file")
+    e.add_argument("--to", choices=("torch", "engine", "dot"), default="torch")
+    e.add_argument("--literal-values", action="store_true",
+                   help="embed leaf values as literals (reproduces the app's numbers)")
+    e.add_argument("--backward-graph", action="store_true",
+                   help="with --to dot: the recorded backward graph instead of the forward one")
+    e.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    c = sub.add_parser("check", help="validate a file and run its forward pass")
+    c.add_argument("file")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        return launch_gui(argv[0] if argv else None, argv[1:])
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as e:  # --help / --version printed their text
+            return int(e.code or 0)
+        if args.command is None:
+            return launch_gui(None, [])
+        return {"run": cmd_run, "export": cmd_export, "check": cmd_check}[args.command](args)
+    except CliError as e:
+        _error(str(e))
+        return e.code
+    except BrokenPipeError:  # `gradcanvas run f | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug, not the user's fault: still one line, not a traceback
+        _error(f"internal error: {type(e).__name__}: {e}")
+        return EXIT_GRAPH
+
+
+def _error(message: str) -> None:
+    line = " ".join(str(message).split())  # one line, whatever the message held
+    print(f"{PROG}: error: {line}", file=sys.stderr)
+
+
+def launch_gui(path: str | None, rest: list[str]) -> int:
+    if rest:
+        _error(f"unexpected arguments after the file: {' '.join(rest)} (see '{PROG} --help')")
+        return EXIT_USAGE
+    if path is not None and not os.path.exists(path):
+        if not path.endswith(".json") and os.sep not in path:  # `gradcanvas runn f.json`
+            _error(f"unknown command {path!r}: choose run, export or check, or give a FILE "
+                   f"to open (see '{PROG} --help')")
+        else:
+            _error(f"{path}: no such file")
+        return EXIT_USAGE
+    try:
+        from app.main_window import run_gui  # Qt is imported only here
+    except ImportError as e:
+        _error(f"the GUI is not available ({e}); the subcommands run, export and check work "
+               "without it")
+        return EXIT_USAGE
+    return int(run_gui([path] if path else []) or 0)
+
+
+# -- shared ------------------------------------------------------------------------------------
+def load(path: str):
+    from engine.document import fileformat
+    try:
+        return fileformat.load(path)
+    except fileformat.FileFormatError as e:
+        where = f" {e.path}:" if e.path else ""
+        raise CliError(f"{path}:{where} {e.message}", EXIT_USAGE) from None
+
+
+def execute(document):
+    from engine.document.execution import Executor
+    ex = Executor(document)
+    ex.forward()
+    return ex
+
+
+def first_error(document, results) -> str | None:
+    """The first failing node's error in topological order (its text names the node:
+    "z: mat1 and mat2 shapes cannot be multiplied (...)")."""
+    for nid in document.topological_order():
+        r = results.get(nid)
+        if r is not None and r.error is not None:
+            return r.error
+    return None
+
+
+def find_node(document, ref: str) -> str:
+    if ref in document.nodes:
+        return ref
+    for node in document.nodes.values():
+        if node.name == ref:
+            return node.id
+    raise CliError(f"no node named '{ref}' in the document", EXIT_USAGE)
+
+
+def run_backward(document, ex, ref: str) -> tuple[str, str | None]:
+    """Backward from ``ref`` (or the document's root when empty); (root id, error text)."""
+    if ref:
+        root = find_node(document, ref)
+    elif document.settings.root is not None:
+        root = document.settings.root
+    else:
+        raise CliError("--backward needs a NODE: the document has no backward root", EXIT_USAGE)
+    try:
+        out = ex.backward(root)
+    except Exception as e:  # torch's error text, e.g. "element 0 of tensors does not require grad"
+        return root, f"{type(e).__name__}: {e}"
+    return root, out if isinstance(out, str) else None
+
+
+# -- run ---------------------------------------------------------------------------------------
+def cmd_run(args) -> int:
+    doc = load(args.file)
+    ex = execute(doc)
+    results = ex.results
+    error = first_error(doc, results)
+    root = backward_error = None
+    if args.backward is not None:  # even after an error elsewhere: the root may be fine
+        root, backward_error = run_backward(doc, ex, args.backward)
+        results = ex.results
+    if args.json:
+        from engine.document.fileformat import pretty
+        data = run_json(doc, results, root, backward_error, args.file)
+        json.dumps(data, allow_nan=False)  # strict JSON: non-finite values are strings
+        print(pretty(data))
+    else:
+        print_run(doc, results, root, backward_error)
+    if error is None and backward_error is not None:
+        error = f"backward from '{doc.nodes[root].name}': {backward_error}"
+    if error is not None:
+        _error(error)
+        return EXIT_GRAPH
+    return EXIT_OK
+
+
+def _grad_fn(r) -> str:
+    return f"<{r.grad_fn}>" if r.grad_fn else "None"
+
+
+def print_run(doc, results, root, backward_error) -> None:
+    for nid in doc.topological_order():
+        name, r = doc.nodes[nid].name, results.get(nid)
+        if r is None:
+            continue
+        if r.error is not None:
+            print(f"{name}: error: {r.error}")
+        elif r.blocked_by is not None:
+            print(f"{name}: blocked by '{doc.nodes[r.blocked_by].name}'")
+        else:
+            print(f"{name} = {_indent(repr(r.value), len(name) + 3)}")
+            print(f"    requires_grad={r.requires_grad} is_leaf={r.is_leaf} "
+                  f"grad_fn={_grad_fn(r)}")
+    if root is None:
+        return
+    print(f"\n{doc.nodes[root].name}.backward()")
+    if backward_error is not None:
+        print(f"error: {backward_error}")
+        return
+    for nid in doc.topological_order():  # every leaf (None too: frozen...), retain_grad nodes
+        r, node = results.get(nid), doc.nodes[nid]
+        if r is not None and r.value is not None and (r.is_leaf or node.retain_grad):
+            print(f"{node.name}.grad = {_indent(repr(r.grad), len(node.name) + 8)}")
+
+
+def _indent(text: str, n: int) -> str:
+    return text.replace("\n", "\n" + " " * n)
+
+
+def _json_values(a):
+    """Nested lists; non-finite floats as the strings "nan", "inf", "-inf" (strict JSON)."""
+    if isinstance(a, list):
+        return [_json_values(v) for v in a]
+    if isinstance(a, float) and not math.isfinite(a):
+        return "nan" if a != a else ("inf" if a > 0 else "-inf")
+    return a
+
+
+def _tensor_json(t):
+    return None if t is None else _json_values(t.tolist())
+
+
+def run_json(doc, results, root, backward_error, file) -> dict:
+    nodes = []
+    for nid in doc.topological_order():
+        node, r = doc.nodes[nid], results.get(nid)
+        nodes.append({
+            "id": nid, "name": node.name, "op": node.op,
+            "value": _tensor_json(r.value) if r else None,
+            "repr": repr(r.value) if r and r.value is not None else None,
+            "shape": list(r.shape) if r and r.shape is not None else None,
+            "dtype": r.dtype if r else None,
+            "requires_grad": bool(r.requires_grad) if r else False,
+            "is_leaf": bool(r.is_leaf) if r else True,
+            "grad_fn": r.grad_fn if r else None,
+            "grad": _tensor_json(r.grad) if r else None,
+            "grad_repr": repr(r.grad) if r and r.grad is not None else None,
+            "error": r.error if r else None,
+            "blocked_by": r.blocked_by if r else None,
+        })
+    backward = None
+    if root is not None:
+        backward = {"root": root, "root_name": doc.nodes[root].name, "error": backward_error}
+    ok = backward_error is None and all(n["error"] is None and n["blocked_by"] is None
+                                        for n in nodes)
+    return {"format": JSON_FORMAT, "version": JSON_VERSION, "file": file, "ok": ok,
+            "nodes": nodes, "backward": backward}
+
+
+# -- export ------------------------------------------------------------------------------------
+def cmd_export(args) -> int:
+    doc = load(args.file)
+    if args.backward_graph and args.to != "dot":
+        raise CliError("--backward-graph only applies to --to dot", EXIT_USAGE)
+    from engine.document import export
+
+    try:
+        if args.to == "dot":
+            text = export.to_dot(doc, backward=args.backward_graph)
+        else:
+            text = export.to_script(doc, module=args.to, literal_values=args.literal_values)
+    except export.ExportError as e:
+        raise CliError(str(e), EXIT_GRAPH) from None
+    if args.output:
+        from engine.document.fileformat import atomic_write
+        try:
+            atomic_write(args.output, text)
+        except OSError as e:
+            raise CliError(f"cannot write {args.output}: {e.strerror or e}", EXIT_USAGE) \
+                from None
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+# -- check -------------------------------------------------------------------------------------
+def cmd_check(args) -> int:
+    doc = load(args.file)
+    ex = execute(doc)
+    error = first_error(doc, ex.results)
+    if error is not None:
+        _error(error)
+        return EXIT_GRAPH
+    print(f"{args.file}: ok ({len(doc.nodes)} nodes, {len(doc.wires)} wires, "
+          f"{len(doc.regions)} regions)")
+    return EXIT_OK
