@@ -1,0 +1,568 @@
+"""GraphScene: items that follow a Document's events, and gestures turned into intents.
+
+The scene never mutates the document. Dragging a wire, moving nodes or pressing Delete emits a
+signal (connectRequested, nodesMoved, ...) that the app turns into an undoable command; the
+command changes the model, whose events come back here and update the items.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+
+import networkx as nx
+import shiboken6
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QGraphicsScene
+
+from . import style as _style
+from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, TempWireItem, WireItem
+
+log = logging.getLogger(__name__)
+
+PORT_HIT_PX = 11.0  # port grab radius in screen pixels, whatever the zoom
+PORT_HIT_MAX = 12.0  # ... capped in scene units
+SCENE_MARGIN = 2000.0
+
+
+def _spec(op):
+    from engine.document import catalog
+    return catalog.CATALOG.get(op)
+
+
+def _variadic(item: NodeItem, port: str) -> bool:
+    p = item.spec.port(port) if item.spec is not None else None
+    return bool(p is not None and p.variadic)
+
+
+class _WireDrag:
+    """State of a wire being dragged from a port."""
+
+    def __init__(self, from_output: bool, node_id: str, port: str | None, index: int,
+                 lifted=None) -> None:
+        self.from_output = from_output  # True: looking for an input slot
+        self.node_id = node_id
+        self.port = port
+        self.index = index
+        self.lifted = lifted  # the existing wire picked up by its input end
+        self.temp: TempWireItem | None = None
+        self.target = None  # (node_id, port, index) or (node_id,) for outputs
+        self.reason: str | None = None
+        self.moved = False
+
+
+class GraphScene(QGraphicsScene):
+    connectRequested = Signal(str, str, str, int)  # noqa: N815  (Qt signal naming)
+    disconnectRequested = Signal(object)  # noqa: N815
+    nodesMoved = Signal(object)  # noqa: N815  dict node_id -> (old_pos, new_pos)
+    wireDroppedOnEmpty = Signal(str, QPointF)  # noqa: N815
+    deleteRequested = Signal(object, object)  # noqa: N815  (node ids, wires)
+    refused = Signal(str)
+    contextMenuRequested = Signal(str, object)  # noqa: N815  (node id or "", QPoint)
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._nodes: dict[str, NodeItem] = {}
+        self._wires: dict[object, WireItem] = {}
+        self._regions: dict[str, RegionItem] = {}
+        self._results: dict | None = None
+        self._drag: _WireDrag | None = None
+        self._press_positions: dict[str, QPointF] = {}
+        self._bubble: BubbleItem | None = None
+        self._hover: NodeItem | None = None
+        self._bubble_timer = QTimer(self)
+        self._bubble_timer.setSingleShot(True)
+        self._bubble_timer.timeout.connect(self._hide_bubble)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setBackgroundBrush(_style.style().canvas)
+        self._unsubscribe = None
+        self._attach(document)
+        self.rebuild()
+
+    # ------------------------------------------------------------------ subscription
+    def _attach(self, document) -> None:
+        ref = weakref.ref(self)
+
+        def on_event(event, _ref=ref):
+            scene = _ref()
+            if scene is None or not shiboken6.isValid(scene):
+                unsub()  # the scene is gone: stop listening instead of leaking
+                return
+            scene._on_event(event)
+
+        unsub = document.subscribe(on_event)
+        self._unsubscribe = unsub
+
+    def detach(self) -> None:
+        """Stop following the document (call when the view closes)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def is_attached(self) -> bool:
+        return self._unsubscribe is not None
+
+    def _on_event(self, ev) -> None:
+        try:
+            self._apply_event(ev)
+        except Exception:  # a view bug must not break the model's mutation
+            log.exception("canvas failed to apply %s; rebuilding", ev.kind)
+            self.rebuild()
+
+    def _apply_event(self, ev) -> None:
+        kind = ev.kind
+        doc = self.document
+        if kind == "node_added":
+            self._add_node_item(doc.nodes[ev.node_id])
+        elif kind == "node_removed":
+            self._remove_node_item(ev.node_id)
+        elif kind == "node_changed":
+            item = self._nodes.get(ev.node_id)
+            node = doc.nodes.get(ev.node_id)
+            if item is not None and node is not None:
+                item.sync(node)
+                self._grow_rect(item)
+        elif kind == "wire_added":
+            self._add_wire_item(ev.wire)
+        elif kind == "wire_removed":
+            self._remove_wire_item(ev.wire)
+        elif kind == "region_changed":
+            self._sync_region(ev.region_id)
+        elif kind == "settings_changed":
+            self._sync_root()
+        elif kind == "reset":
+            self.rebuild()
+
+    # ------------------------------------------------------------------ building
+    def rebuild(self) -> None:
+        """Drop every item and rebuild from the document."""
+        self._end_drag()
+        for item in list(self._wires.values()) + list(self._nodes.values()) + \
+                list(self._regions.values()):
+            self.removeItem(item)
+        self._nodes.clear()
+        self._hover = None
+        self._wires.clear()
+        self._regions.clear()
+        doc = self.document
+        for node in doc.nodes.values():
+            self._add_node_item(node, grow=False)
+        for wire in doc.wires:
+            self._add_wire_item(wire)
+        for rid in doc.regions:
+            self._sync_region(rid)
+        self._sync_root()
+        self._reset_rect()
+        if self._results is not None:
+            self.set_results(self._results)
+
+    def _add_node_item(self, node, grow=True) -> NodeItem:
+        item = NodeItem(node, _spec(node.op))
+        item._moved_callback = self._node_item_moved
+        self._nodes[node.id] = item
+        self.addItem(item)
+        if self._results is not None:
+            item.set_result(self._results.get(node.id))
+        if grow:
+            self._grow_rect(item)
+        return item
+
+    def _remove_node_item(self, node_id) -> None:
+        item = self._nodes.pop(node_id, None)
+        if item is None:
+            return
+        if self._hover is item:
+            self._hover = None
+        for w in list(item.wires_in.values()) + list(item.wires_out):
+            self._remove_wire_item(w.wire)
+        self.removeItem(item)
+        for region in self._regions.values():
+            region.refit(self._nodes)
+
+    def _add_wire_item(self, wire) -> WireItem | None:
+        src, dst = self._nodes.get(wire.src), self._nodes.get(wire.dst)
+        if src is None or dst is None or wire in self._wires:
+            return None
+        dst.wires_in[(wire.port, wire.index)] = None  # reserve the slot before measuring
+        if _variadic(dst, wire.port):
+            dst.relayout()  # a variadic port grows a free slot
+        else:
+            dst.update()
+        item = WireItem(wire, src, dst)
+        dst.wires_in[(wire.port, wire.index)] = item
+        src.wires_out.append(item)
+        src.update()
+        self._wires[wire] = item
+        self.addItem(item)
+        self._style_wire(item)
+        return item
+
+    def _remove_wire_item(self, wire) -> None:
+        item = self._wires.pop(wire, None)
+        if item is None:
+            return
+        if item.dst.wires_in.get((wire.port, wire.index)) is item:
+            del item.dst.wires_in[(wire.port, wire.index)]
+            if _variadic(item.dst, wire.port):
+                item.dst.relayout()
+            else:
+                item.dst.update()
+        if item in item.src.wires_out:
+            item.src.wires_out.remove(item)
+            item.src.update()
+        self.removeItem(item)
+
+    def _sync_region(self, region_id) -> None:
+        region = self.document.regions.get(region_id)
+        item = self._regions.get(region_id)
+        if region is None:
+            if item is not None:
+                self.removeItem(item)
+                del self._regions[region_id]
+            return
+        if item is None:
+            item = RegionItem(region_id)
+            self._regions[region_id] = item
+            self.addItem(item)
+        item.sync(region, self._nodes)
+
+    def _sync_root(self) -> None:
+        root = getattr(self.document.settings, "root", None)
+        for nid, item in self._nodes.items():
+            item.set_root(nid == root)
+
+    def _node_item_moved(self, item: NodeItem) -> None:
+        for region in self._regions.values():
+            if item.node_id in region.members:
+                region.refit(self._nodes)
+
+    # ------------------------------------------------------------------ scene rect
+    def _reset_rect(self) -> None:
+        rect = QRectF(-1500, -1000, 3000, 2000)
+        for item in self._nodes.values():
+            rect = rect.united(item.sceneBoundingRect())
+        m = SCENE_MARGIN
+        self.setSceneRect(rect.adjusted(-m, -m, m, m))
+
+    def _grow_rect(self, item) -> None:
+        r = item.sceneBoundingRect()
+        if not self.sceneRect().contains(r.adjusted(-200, -200, 200, 200)):
+            m = SCENE_MARGIN
+            self.setSceneRect(self.sceneRect().united(r.adjusted(-m, -m, m, m)))
+
+    # ------------------------------------------------------------------ results / display
+    def set_results(self, results: dict | None) -> None:
+        """Display-only executor data: shape, dtype, grad_fn, error/blocked per node."""
+        self._results = results
+        for nid, item in self._nodes.items():
+            item.set_result(results.get(nid) if results else None)
+        for item in self._wires.values():
+            self._style_wire(item)
+
+    def _style_wire(self, item: WireItem) -> None:
+        res = self._results
+        if not res:
+            item.set_carries_grad(None)
+            return
+        a, b = res.get(item.wire.src), res.get(item.wire.dst)
+        if a is None or b is None:
+            item.set_carries_grad(None)
+            return
+        port = item.dst.spec.port(item.wire.port) if item.dst.spec is not None else None
+        diff = getattr(port, "differentiable", True)
+        item.set_carries_grad(bool(a.requires_grad and b.requires_grad and diff))
+
+    def set_emphasis(self, nodes=None, wires=None) -> None:
+        """Highlight these nodes/wires and dim the rest; None clears (backward-DAG view)."""
+        if nodes is None and wires is None:
+            for item in self._nodes.values():
+                item.set_emphasis(0)
+            for item in self._wires.values():
+                item.set_emphasis(0)
+            return
+        nodes, wires = set(nodes or ()), set(wires or ())
+        for nid, item in self._nodes.items():
+            item.set_emphasis(1 if nid in nodes else -1)
+        for w, item in self._wires.items():
+            item.set_emphasis(1 if w in wires else -1)
+
+    def apply_theme(self) -> None:
+        _style.rebuild()
+        self.setBackgroundBrush(_style.style().canvas)
+        for item in self._nodes.values():
+            item.relayout()
+        self.update()
+
+    # ------------------------------------------------------------------ queries
+    def node_item(self, node_id) -> NodeItem | None:
+        return self._nodes.get(node_id)
+
+    def node_items(self) -> list[NodeItem]:
+        return list(self._nodes.values())
+
+    def wire_items(self) -> list[WireItem]:
+        return list(self._wires.values())
+
+    def wire_item(self, wire) -> WireItem | None:
+        return self._wires.get(wire)
+
+    def region_items(self) -> list[RegionItem]:
+        return list(self._regions.values())
+
+    def selected_node_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def selected_wires(self) -> list:
+        return [i.wire for i in self.selectedItems() if isinstance(i, WireItem)]
+
+    def select_nodes(self, ids) -> None:
+        ids = set(ids)
+        self.blockSignals(True)  # one selectionChanged, not one per item
+        try:
+            self.clearSelection()
+            for nid in ids:
+                item = self._nodes.get(nid)
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            self.blockSignals(False)
+        self.selectionChanged.emit()
+
+    def request_delete(self) -> None:
+        """Emit deleteRequested for the selection (wires of deleted nodes go with them)."""
+        ids = self.selected_node_ids()
+        gone = set(ids)
+        wires = [w for w in self.selected_wires() if w.src not in gone and w.dst not in gone]
+        if ids or wires:
+            self.deleteRequested.emit(ids, wires)
+
+    # ------------------------------------------------------------------ validation
+    def check_connect(self, src: str, dst: str, port: str, index: int = 0) -> str | None:
+        """Why the document would refuse this wire (None: it would accept it); no mutation."""
+        doc = self.document
+        can = getattr(doc, "can_connect", None)
+        if can is not None:
+            try:
+                res = can(src, dst, port, index)
+            except Exception as e:  # a DocumentError carries the reason
+                return str(e)
+            if res is None or res is True:
+                return None
+            if res is False:
+                return "these ports cannot be connected"
+            return str(res)
+        nodes = doc.nodes
+        if src not in nodes or dst not in nodes:
+            return "unknown node"
+        if src == dst:
+            return "a node cannot feed itself (the graph must stay acyclic)"
+        spec = _spec(nodes[dst].op)
+        p = spec.port(port) if spec is not None else None
+        if p is None:
+            return f"{nodes[dst].name} has no input {port!r}"
+        if index and not p.variadic:
+            return f"invalid slot {index} for input {port!r}"
+        for w in doc.wires:
+            if w.dst == dst and w.port == port and w.index == index:
+                return (f"input {port!r} of {nodes[dst].name} is already connected "
+                        f"(from {nodes[w.src].name})")
+        if nx.has_path(doc.graph(), dst, src):
+            return f"wiring {nodes[src].name} -> {nodes[dst].name} would create a cycle"
+        return None
+
+    # ------------------------------------------------------------------ gestures
+    def _view_scale(self) -> float:
+        views = self.views()
+        return views[0].transform().m11() if views else 1.0
+
+    def port_at(self, pos: QPointF):
+        """(NodeItem, ('out',) | ('in', port, index)) under a scene point, or None."""
+        scale = self._view_scale()
+        if scale < LOD_BOX:  # ports are not drawn that far out: the press moves/selects
+            return None
+        # ~11 px on screen, but never so wide that it eats into a node's body
+        r = min(PORT_HIT_PX / scale, PORT_HIT_MAX)
+        best = None
+        for item in self.items(QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r)):
+            if isinstance(item, NodeItem):
+                hit = item.port_at(item.mapFromScene(pos), r)
+                if hit is not None:
+                    best = (item, hit)
+                    break
+        return best
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and self._drag is None:
+            hit = self.port_at(event.scenePos())
+            if hit is not None:
+                self._start_wire_drag(hit, event.scenePos())
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press_positions = {i.node_id: i.pos() for i in self.selectedItems()
+                                     if isinstance(i, NodeItem)}
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._drag is not None:
+            self._update_wire_drag(event.scenePos())
+            event.accept()
+            return
+        if event.buttons() == Qt.MouseButton.NoButton:
+            hit = self.port_at(event.scenePos())
+            self._set_hover(*(hit if hit is not None else (None, None)))
+        super().mouseMoveEvent(event)
+
+    def _set_hover(self, item: NodeItem | None, port) -> None:
+        """Ring the port under the cursor and show a crosshair: it can be dragged."""
+        prev = self._hover
+        if prev is not None and prev is not item:
+            prev.set_hover_port(None)
+        self._hover = item
+        if item is not None:
+            item.set_hover_port(port)
+        if (prev is None) != (item is None):
+            for view in self.views():
+                if not getattr(view, "_space", False):
+                    view.viewport().setCursor(Qt.CursorShape.CrossCursor if item is not None
+                                              else Qt.CursorShape.ArrowCursor)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._finish_wire_drag(event.scenePos())
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and self._press_positions:
+            moved = {}
+            for nid, old in self._press_positions.items():
+                item = self._nodes.get(nid)
+                if item is not None and item.pos() != old:
+                    moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
+            self._press_positions = {}
+            if moved:
+                for nid in moved:
+                    self._grow_rect(self._nodes[nid])
+                self.nodesMoved.emit(moved)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        node_id = ""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                node_id = item.node_id
+                if not item.isSelected():
+                    self.select_nodes([node_id])
+                break
+        self.contextMenuRequested.emit(node_id, event.screenPos())
+        event.accept()
+
+    def _start_wire_drag(self, hit, pos: QPointF) -> None:
+        item, port = hit
+        if port[0] == "out":
+            drag = _WireDrag(True, item.node_id, None, 0)
+            anchor = item.output_port_scene_pos()
+        else:
+            _, name, index = port
+            existing = item.wires_in.get((name, index))
+            if existing is not None:  # pick the wire up by its input end
+                drag = _WireDrag(True, existing.wire.src, None, 0, lifted=existing.wire)
+                anchor = existing.src.output_port_scene_pos()
+                existing.hide()
+            else:
+                drag = _WireDrag(False, item.node_id, name, index)
+                anchor = item.input_port_scene_pos(name, index)
+        drag.temp = TempWireItem(anchor, drag.from_output)
+        drag.temp.set_end(pos)
+        self.addItem(drag.temp)
+        self._drag = drag
+
+    def _candidate(self, pos: QPointF):
+        """(target, reason) for the port under `pos` given the current drag."""
+        d = self._drag
+        hit = self.port_at(pos)
+        if hit is None:
+            return None, None
+        item, port = hit
+        if d.from_output:
+            if port[0] != "in":
+                return None, None
+            target = (item.node_id, port[1], port[2])
+            lifted = d.lifted
+            if lifted is not None and (lifted.dst, lifted.port, lifted.index) == target:
+                return target, None
+            return target, self.check_connect(d.node_id, *target)
+        if port[0] != "out":
+            return None, None
+        return (item.node_id,), self.check_connect(item.node_id, d.node_id, d.port, d.index)
+
+    def _update_wire_drag(self, pos: QPointF) -> None:
+        d = self._drag
+        d.moved = True
+        target, reason = self._candidate(pos)
+        if target != d.target:
+            d.target, d.reason = target, reason
+        end = pos
+        if target is not None and reason is None:  # snap onto the port it will take
+            item = self._nodes[target[0]]
+            end = (item.input_port_scene_pos(target[1], target[2]) if d.from_output
+                   else item.output_port_scene_pos())
+        d.temp.set_end(end, refused=target is not None and reason is not None)
+
+    def _finish_wire_drag(self, pos: QPointF) -> None:
+        d = self._drag
+        target, reason = self._candidate(pos)
+        lifted = d.lifted
+        self._end_drag()
+        if target is not None and reason is not None:
+            self.show_refusal(reason, pos)
+            return
+        if d.from_output:
+            if target is None:
+                if lifted is not None:
+                    self.disconnectRequested.emit(lifted)
+                elif d.moved:
+                    self.wireDroppedOnEmpty.emit(d.node_id, pos)
+                return
+            if lifted is not None:
+                if (lifted.dst, lifted.port, lifted.index) == target:
+                    return
+                self.disconnectRequested.emit(lifted)
+            self.connectRequested.emit(d.node_id, target[0], target[1], target[2])
+        elif target is not None:
+            self.connectRequested.emit(target[0], d.node_id, d.port, d.index)
+
+    def cancel_drag(self) -> bool:
+        """Drop the wire being dragged (Escape); True if there was one."""
+        had = self._drag is not None
+        self._end_drag()
+        return had
+
+    def _end_drag(self) -> None:
+        d = self._drag
+        if d is None:
+            return
+        self._drag = None
+        if d.temp is not None and d.temp.scene() is self:
+            self.removeItem(d.temp)
+        if d.lifted is not None:
+            item = self._wires.get(d.lifted)
+            if item is not None:
+                item.show()
+
+    def show_refusal(self, reason: str, pos: QPointF) -> None:
+        """Emit `refused` and show the reason briefly next to the cursor."""
+        self.refused.emit(reason)
+        self._hide_bubble()
+        self._bubble = BubbleItem(reason)
+        self._bubble.setPos(pos)
+        self.addItem(self._bubble)
+        self._bubble_timer.start(2500)
+
+    def _hide_bubble(self) -> None:
+        if self._bubble is not None:
+            if self._bubble.scene() is self:
+                self.removeItem(self._bubble)
+            self._bubble = None
+
+    def bubble_text(self) -> str | None:
+        return self._bubble.text if self._bubble is not None else None

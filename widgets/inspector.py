@@ -1,0 +1,545 @@
+"""The inspector: the selected node's name, flags and parameters, and its value and gradient.
+
+Editors are built from the op's catalog Params. The inspector never writes the model: every edit
+is an intent (paramEdited / renamed / flagEdited) that the app turns into an undoable command;
+it emits on every change so the app can merge consecutive edits of one field into one step.
+"""
+from __future__ import annotations
+
+import weakref
+
+import shiboken6
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+INT_RANGE = 2**31 - 1
+DIM_RANGE = 64
+FLAG_LABELS = (("requires_grad", "requires_grad"), ("retain_grad", "retain_grad"),
+               ("frozen_output", "freeze output (detach)"))
+
+
+def parse_number(text: str):
+    """'3' -> 3, '3.0' -> 3.0, '1e-3' -> 0.001 (ints stay ints: dtype inference needs it)."""
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def parse_ints(text: str) -> tuple[int, ...]:
+    """'5, 3' / '(5, 3)' / '[5 3]' -> (5, 3); '' -> ()."""
+    text = text.strip().strip("()[]")
+    parts = [p for p in text.replace(",", " ").split() if p]
+    return tuple(int(p) for p in parts)
+
+
+def format_ints(value) -> str:
+    return ", ".join(str(v) for v in value)
+
+
+def parse_cell(text: str):
+    t = text.strip()
+    if t in ("True", "true"):
+        return True
+    if t in ("False", "false"):
+        return False
+    return parse_number(t)
+
+
+def _literal_dims(value) -> int:
+    d = 0
+    while isinstance(value, list):
+        d += 1
+        value = value[0] if value else None
+    return d
+
+
+class _Editor:
+    """One param editor: the widget and how to show a value without emitting."""
+
+    def __init__(self, widget, setter) -> None:
+        self.widget = widget
+        self.setter = setter
+
+    def set(self, value) -> None:
+        self.widget.blockSignals(True)
+        try:
+            self.setter(value)
+        finally:
+            self.widget.blockSignals(False)
+
+
+class LiteralEditor(QWidget):
+    """A table for a 0-, 1- or 2-D tensor literal, with row/column buttons; text for more."""
+
+    edited = Signal(object)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(self)
+        self.table.horizontalHeader().setDefaultSectionSize(56)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.text = QLineEdit(self)
+        self.dims = 1
+        buttons = QHBoxLayout()
+        self.buttons = {}
+        for label in ("+row", "-row", "+col", "-col"):
+            b = QPushButton(label, self)
+            b.setObjectName(f"literal_{label}")
+            b.clicked.connect(lambda _=False, op=label: self._resize(op))
+            buttons.addWidget(b)
+            self.buttons[label] = b
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
+        self.table.itemChanged.connect(self._cell_changed)
+        self.text.editingFinished.connect(self._text_done)
+        self._value = [0.0]
+
+    def set_value(self, value) -> None:
+        if value == self._value and self.table.rowCount():
+            return  # the echo of our own edit: rebuilding would delete the emitting item
+        self._value = value
+        self.dims = _literal_dims(value)
+        table_ok = self.dims <= 2
+        self.table.setVisible(table_ok)
+        for b in self.buttons.values():
+            b.setVisible(table_ok)
+        self.text.setVisible(not table_ok)
+        self.text.setText(repr(value))
+        if not table_ok:
+            return
+        rows = self._as_rows(value)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        self.table.setColumnCount(max((len(r) for r in rows), default=0))
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.table.setItem(i, j, QTableWidgetItem(repr(v)))
+        self.table.blockSignals(False)
+        self.buttons["+row"].setEnabled(self.dims == 2)
+        self.buttons["-row"].setEnabled(self.dims == 2 and len(rows) > 1)
+        self.buttons["+col"].setEnabled(self.dims >= 1)
+        self.buttons["-col"].setEnabled(self.dims >= 1 and self.table.columnCount() > 1)
+        h = 24 + 22 * min(len(rows), 6)
+        self.table.setFixedHeight(h)
+
+    def _as_rows(self, value) -> list[list]:
+        if self.dims == 0:
+            return [[value]]
+        if self.dims == 1:
+            return [list(value)]
+        return [list(r) for r in value]
+
+    def value(self):
+        return self._value
+
+    def _read_table(self):
+        rows = []
+        for i in range(self.table.rowCount()):
+            row = []
+            for j in range(self.table.columnCount()):
+                item = self.table.item(i, j)
+                row.append(parse_cell(item.text() if item else "0"))
+            rows.append(row)
+        if self.dims == 0:
+            return rows[0][0]
+        if self.dims == 1:
+            return rows[0]
+        return rows
+
+    def _cell_changed(self, item) -> None:
+        try:
+            value = self._read_table()
+        except ValueError:
+            self.table.blockSignals(True)
+            self.set_value(self._value)  # put the last good value back
+            self.table.blockSignals(False)
+            return
+        self._value = value
+        self.edited.emit(value)
+
+    def _text_done(self) -> None:
+        import ast
+        try:
+            value = ast.literal_eval(self.text.text())
+        except (ValueError, SyntaxError):
+            return
+        if value != self._value:
+            self._value = value
+            self.edited.emit(value)
+
+    def _resize(self, op: str) -> None:
+        value = self._value
+        zero = 0.0 if self._any_float(value) else 0
+        if self.dims == 1:
+            value = list(value) + [zero] if op == "+col" else list(value)[:-1]
+        elif self.dims == 2:
+            rows = [list(r) for r in value]
+            ncol = len(rows[0]) if rows else 1
+            if op == "+row":
+                rows.append([zero] * ncol)
+            elif op == "-row":
+                rows = rows[:-1]
+            elif op == "+col":
+                rows = [r + [zero] for r in rows]
+            else:
+                rows = [r[:-1] for r in rows]
+            value = rows
+        else:
+            return
+        self.set_value(value)
+        self.edited.emit(value)
+
+    @staticmethod
+    def _any_float(v) -> bool:
+        if isinstance(v, list):
+            return any(LiteralEditor._any_float(x) for x in v)
+        return isinstance(v, float)
+
+
+class InspectorWidget(QWidget):
+    paramEdited = Signal(str, str, object)  # noqa: N815
+    renamed = Signal(str, str)
+    flagEdited = Signal(str, str, bool)  # noqa: N815
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.document = None
+        self.node_id: str | None = None
+        self.result = None
+        self.editors: dict[str, _Editor] = {}
+        self.flag_boxes: dict[str, QCheckBox] = {}
+        self._unsubscribe = None
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        self.mono = QFont("DejaVu Sans Mono")
+        self.mono.setStyleHint(QFont.StyleHint.Monospace)
+        self._build_empty()
+
+    # ------------------------------------------------------------------ public
+    def set_node(self, document, node_id, result=None) -> None:
+        """Show `node_id` of `document` (None: nothing selected)."""
+        if document is not self.document:
+            self._detach()
+            self.document = document
+            if document is not None:
+                self._attach(document)
+        self.node_id = node_id
+        self.result = result
+        if document is None or node_id is None or node_id not in document.nodes:
+            self.node_id = None
+            self._build_empty()
+        else:
+            self._build()
+
+    def set_result(self, result) -> None:
+        self.result = result
+        if self.node_id is not None:
+            self._show_result()
+
+    def detach(self) -> None:
+        self._detach()
+        self.document = None
+        self.node_id = None
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self._detach()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ document events
+    def _attach(self, document) -> None:
+        ref = weakref.ref(self)
+
+        def on_event(ev, _ref=ref):
+            me = _ref()
+            if me is None or not shiboken6.isValid(me):
+                unsub()
+                return
+            me._on_event(ev)
+
+        unsub = document.subscribe(on_event)
+        self._unsubscribe = unsub
+
+    def _detach(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def is_attached(self) -> bool:
+        return self._unsubscribe is not None
+
+    def _on_event(self, ev) -> None:
+        if self.node_id is None:
+            return
+        if ev.kind == "reset" or (ev.kind == "node_removed" and ev.node_id == self.node_id):
+            if self.node_id in self.document.nodes:
+                self._build()
+            else:
+                self.node_id = None
+                self._build_empty()
+        elif ev.kind == "node_changed" and ev.node_id == self.node_id:
+            self._refresh_values()
+
+    def _refresh_values(self) -> None:
+        node = self.document.nodes[self.node_id]
+        self.name_edit.blockSignals(True)
+        self.name_edit.setText(node.name)
+        self.name_edit.blockSignals(False)
+        for flag, box in self.flag_boxes.items():
+            box.blockSignals(True)
+            box.setChecked(bool(getattr(node, flag)))
+            box.blockSignals(False)
+        for name, editor in self.editors.items():
+            if name in node.params:
+                editor.set(node.params[name])
+
+    # ------------------------------------------------------------------ building
+    def _new_page(self) -> tuple[QWidget, QVBoxLayout]:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        old = self.scroll.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.scroll.setWidget(page)
+        return page, layout
+
+    def _build_empty(self) -> None:
+        self.editors = {}
+        self.flag_boxes = {}
+        _, layout = self._new_page()
+        label = QLabel("Select a node to see its parameters.")
+        label.setObjectName("inspectorEmpty")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addStretch(1)
+
+    def _build(self) -> None:
+        from engine.document import catalog
+        node = self.document.nodes[self.node_id]
+        spec = catalog.get(node.op)
+        self.spec = spec
+        self.editors = {}
+        self.flag_boxes = {}
+        _, layout = self._new_page()
+        title = QLabel(f"<b>{spec.title}</b>  <span style='color:gray'>{spec.category}</span>")
+        title.setObjectName("inspectorTitle")
+        layout.addWidget(title)
+        if spec.doc:
+            doc = QLabel(spec.doc)
+            doc.setWordWrap(True)
+            doc.setObjectName("inspectorDoc")
+            layout.addWidget(doc)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+
+        self.name_edit = QLineEdit(node.name)
+        self.name_edit.setObjectName("name")
+        self.name_edit.editingFinished.connect(self._name_done)
+        form.addRow("name", self.name_edit)
+
+        for flag, label in FLAG_LABELS:
+            if flag == "requires_grad" and not spec.is_source:
+                continue  # only leaves may set requires_grad (torch's rule)
+            box = QCheckBox(label)
+            box.setObjectName(flag)
+            box.setChecked(bool(getattr(node, flag)))
+            box.toggled.connect(lambda v, f=flag: self.flagEdited.emit(self.node_id, f, bool(v)))
+            self.flag_boxes[flag] = box
+            form.addRow("", box)
+
+        for param in spec.params:
+            editor = self._make_editor(param)
+            editor.set(node.params.get(param.name, param.default))
+            editor.widget.setObjectName(param.name)
+            if param.doc:
+                editor.widget.setToolTip(param.doc)
+            self.editors[param.name] = editor
+            form.addRow(param.name, editor.widget)
+
+        self.result_label = QLabel()
+        self.result_label.setObjectName("resultSummary")
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
+        self.value_text = QPlainTextEdit()
+        self.value_text.setObjectName("valueText")
+        self.value_text.setReadOnly(True)
+        self.value_text.setFont(self.mono)
+        self.value_text.setMaximumHeight(140)
+        layout.addWidget(QLabel("value"))
+        layout.addWidget(self.value_text)
+        self.grad_text = QPlainTextEdit()
+        self.grad_text.setObjectName("gradText")
+        self.grad_text.setReadOnly(True)
+        self.grad_text.setFont(self.mono)
+        self.grad_text.setMaximumHeight(140)
+        layout.addWidget(QLabel(".grad"))
+        layout.addWidget(self.grad_text)
+        layout.addStretch(1)
+        self._show_result()
+
+    def _show_result(self) -> None:
+        r = self.result
+        if r is None:
+            self.result_label.setText("")
+            self.value_text.setPlainText("")
+            self.grad_text.setPlainText("")
+            return
+        if getattr(r, "error", None):
+            self.result_label.setText(f"<span style='color:#ef5b5b'>{_esc(r.error)}</span>")
+        elif getattr(r, "blocked_by", None):
+            self.result_label.setText(f"blocked: upstream node {_esc(r.blocked_by)} failed")
+        else:
+            leaf_note = " (AccumulateGrad fills its .grad)" if r.requires_grad and r.is_leaf \
+                else ""
+            self.result_label.setText(
+                f"shape {list(r.shape) if r.shape is not None else '?'} · {r.dtype} · "
+                f"requires_grad={r.requires_grad} · is_leaf={r.is_leaf} · "
+                f"grad_fn={r.grad_fn}{leaf_note}")
+        self.value_text.setPlainText("" if r.value is None else repr(r.value))
+        grad = getattr(r, "grad", None)
+        self.grad_text.setPlainText("None" if grad is None else repr(grad))
+
+    def _name_done(self) -> None:
+        text = self.name_edit.text().strip()
+        node = self.document.nodes.get(self.node_id) if self.document else None
+        if node is not None and text and text != node.name:
+            self.renamed.emit(self.node_id, text)
+
+    def _emit(self, name: str, value) -> None:
+        if self.node_id is not None:
+            self.paramEdited.emit(self.node_id, name, value)
+
+    # ------------------------------------------------------------------ editors per kind
+    def _make_editor(self, p) -> _Editor:
+        kind = p.kind
+        name = p.name
+        if kind == "int":
+            w = QSpinBox()
+            lo = int(p.minimum) if p.minimum is not None else (
+                -DIM_RANGE if "dim" in name else -INT_RANGE + 1)
+            hi = int(p.maximum) if p.maximum is not None else (
+                DIM_RANGE if "dim" in name else INT_RANGE)
+            none_value = lo - 1 if p.optional else None
+            if p.optional:
+                lo -= 1
+                w.setSpecialValueText("None")  # shown at the minimum
+            w.setRange(lo, hi)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(
+                lambda v: self._emit(name, None if v == none_value else int(v)))
+            return _Editor(w, lambda v: w.setValue(none_value if v is None else int(v)))
+        if kind == "float":
+            w = QDoubleSpinBox()
+            w.setDecimals(6)
+            w.setRange(p.minimum if p.minimum is not None else -1e12,
+                       p.maximum if p.maximum is not None else 1e12)
+            w.setSingleStep(0.1)
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v: self._emit(name, float(v)))
+            return _Editor(w, lambda v: w.setValue(float(v)))
+        if kind == "bool":
+            w = QCheckBox()
+            w.toggled.connect(lambda v: self._emit(name, bool(v)))
+            return _Editor(w, lambda v: w.setChecked(bool(v)))
+        if kind in ("choice", "dtype"):
+            w = QComboBox()
+            values = list(p.choices)
+            if p.optional:
+                values = [None] + values
+            for v in values:
+                w.addItem("None (inferred)" if v is None else str(v), v)
+            w.currentIndexChanged.connect(lambda i: self._emit(name, w.itemData(i)))
+            return _Editor(w, lambda v: w.setCurrentIndex(max(0, values.index(v))
+                                                          if v in values else 0))
+        if kind in ("shape", "dims", "number", "str"):
+            w = QLineEdit()
+            if p.optional:
+                w.setPlaceholderText("None")
+            parse = {"shape": parse_ints, "dims": self._parse_dims, "number": parse_number,
+                     "str": str}[kind]
+
+            def done(w=w, parse=parse):
+                text = w.text()
+                if p.optional and not text.strip():
+                    value = None
+                else:
+                    try:
+                        value = parse(text)
+                    except ValueError:
+                        _mark_invalid(w, f"cannot read {text!r} as a {kind}")
+                        return
+                _mark_invalid(w, None)
+                if w.property("shown") != repr(value):
+                    w.setProperty("shown", repr(value))
+                    self._emit(name, value)
+
+            def show(v, w=w):
+                w.setProperty("shown", repr(v))
+                if v is None:
+                    w.setText("")
+                elif kind == "shape":
+                    w.setText(format_ints(v))
+                elif kind == "dims":
+                    w.setText(format_ints(v) if isinstance(v, (tuple, list)) else str(v))
+                else:
+                    w.setText(str(v))
+
+            w.editingFinished.connect(done)
+            return _Editor(w, show)
+        if kind == "literal":
+            w = LiteralEditor()
+            w.edited.connect(lambda v: self._emit(name, v))
+            return _Editor(w, w.set_value)
+        w = QLineEdit()  # unknown kind: show it read-only rather than fail
+        w.setReadOnly(True)
+        return _Editor(w, lambda v: w.setText(repr(v)))
+
+    @staticmethod
+    def _parse_dims(text: str):
+        ints = parse_ints(text)
+        if len(ints) == 1 and "," not in text and "(" not in text and "[" not in text:
+            return ints[0]
+        return ints
+
+
+def _mark_invalid(w, reason: str | None) -> None:
+    """Flag an unreadable entry; the QSS styles QLineEdit[invalid="true"]."""
+    if bool(w.property("invalid")) == (reason is not None):
+        return
+    w.setProperty("invalid", reason is not None)
+    w.setToolTip(reason or "")
+    w.style().unpolish(w)
+    w.style().polish(w)
+
+
+def _esc(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
