@@ -27,6 +27,13 @@ NON_LEAF_REQUIRES_GRAD = (
     "computed variable in a subgraph that doesn't require differentiation use "
     "var_no_grad = var.detach()."
 )
+NO_GRAD_VIEW_INPLACE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked)."
+)
 
 
 class Size(tuple):
@@ -78,6 +85,9 @@ class Tensor:
     _hooks = None
     _version = 0
     _version_of = None  # weakref to the tensor this one was detached from
+    # a view made under no_grad of a tensor requiring grad: torch makes it a leaf that
+    # requires grad but has no grad accumulator (its uses get (None, 0) edges)
+    _nograd_view = False
     _name = None
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -159,6 +169,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if self._nograd_view:  # torch: requires_grad follows the base; no error, no change
+            return
         if self.grad_fn is not None:
             raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
         if value and self._data.dtype.kind != "f":
@@ -166,6 +178,8 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self._nograd_view:
+            return self
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
         if requires_grad and self._data.dtype.kind != "f":
@@ -221,12 +235,15 @@ class Tensor:
         fn = self.grad_fn
         if fn._retained is None:
             fn._retained = {}
+        fn._special = True
         fn._retained[self._output_nr] = weakref.ref(self)
         self._retains_grad = True
 
     def _grad_accumulator(self) -> AccumulateGrad:
         acc = self._accumulator
         if acc is None:
+            if self._nograd_view:
+                return None
             acc = self._accumulator = AccumulateGrad(self)
         return acc
 
@@ -235,8 +252,11 @@ class Tensor:
             raise RuntimeError(
                 "cannot register a hook on a tensor that doesn't require gradient")
         node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
+        if node is None:  # a no_grad view: torch accepts the hook, which never runs
+            return RemovableHandle({})
         if node._tensor_pre_hooks is None:
             node._tensor_pre_hooks = {}
+        node._special = True
         hooks = node._tensor_pre_hooks.setdefault(self._output_nr, {})
         h = RemovableHandle(hooks)
         hooks[h._key] = hook
@@ -349,6 +369,8 @@ class Tensor:
     # memory, takes the new value and the new grad_fn, and its version moves on.
     def _check_inplace(self) -> None:
         if _enabled[0] and self.grad_fn is None and self._requires_grad:
+            if self._nograd_view:
+                raise RuntimeError(NO_GRAD_VIEW_INPLACE)
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation.")
 
@@ -546,6 +568,14 @@ class CopyBackwards(Node):
                     _dtype.from_numpy_dtype(dtype))
         return (F.zeros_like(g) if self.needs(0) else None,) + (
             (gs,) if len(self.next_functions) > 1 else ())
+
+
+def no_grad_view(out: Tensor) -> Tensor:
+    """``out``, a view made while grad mode is off of a tensor that requires grad, becomes what
+    torch makes of it: a leaf with requires_grad=True and no grad accumulator."""
+    out._requires_grad = True
+    out._nograd_view = True
+    return out
 
 
 class device:  # noqa: N801 - torch's name

@@ -60,7 +60,7 @@ def _root_edges(outputs):
     for i, out in enumerate(outputs):
         if out.grad_fn is not None:
             edges.append((out.grad_fn, out._output_nr))
-        elif out._requires_grad:
+        elif out._requires_grad and not out._nograd_view:  # a no_grad view has no edge
             edges.append((out._grad_accumulator(), 0))
         else:
             raise RuntimeError(

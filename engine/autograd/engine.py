@@ -127,20 +127,10 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
     node = heappop(ready)[2] if ready else None
     while node is not None:
         buf = buffers.pop(node)
+        special = node._special  # any hook or retain_grad on this node
         # hooks and retain_grad see the gradient even when the node itself does not run
-        if node._tensor_pre_hooks:
-            for nr, hooks in node._tensor_pre_hooks.items():
-                for hook in list(hooks.values()):
-                    new = hook(_wrap(buf[nr]))
-                    if new is not None:
-                        buf[nr] = _unwrap(new, create_graph)
-        if node._retained:
-            _retain(node, buf, create_graph)
-        if node._pre_hooks:
-            for hook in list(node._pre_hooks.values()):
-                new = hook(tuple(_wrap(g) for g in buf))
-                if new is not None:
-                    buf = [_unwrap(g, create_graph) for g in new]
+        if special:
+            buf = _pre_hooks(node, buf, create_graph)
         if capture_at is not None and node in capture_at:
             for nr, i in capture_at[node]:
                 captured[i] = _add(captured[i], buf[nr])
@@ -148,7 +138,7 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
             if accumulate and (accumulate_only is None or node in accumulate_only):
                 if buf[0] is not None:
                     node.accumulate(buf[0], create_graph, handed_out)
-            if node._hooks:
+            if special and node._hooks:
                 for hook in list(node._hooks.values()):
                     hook((), tuple(_wrap(g) for g in buf))
             if tracers:
@@ -168,7 +158,7 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
         else:
             buf = [x if x is not None else _zeros_for(node, i, F) for i, x in enumerate(buf)]
             outs = node.backward(F, buf)
-        if node._hooks:
+        if special and node._hooks:
             if type(outs) is not tuple:
                 outs = tuple(outs)
             for hook in list(node._hooks.values()):
@@ -201,6 +191,24 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
                 heappush(ready, (-node._seq, id(node), node))
             node = heappop(ready)[2]
     return captured
+
+
+def _pre_hooks(node, buf, create_graph):
+    """Tensor hooks, retain_grad, then node pre-hooks; returns the (maybe new) buffer."""
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for hook in list(hooks.values()):
+                new = hook(_wrap(buf[nr]))
+                if new is not None:
+                    buf[nr] = _unwrap(new, create_graph)
+    if node._retained:
+        _retain(node, buf, create_graph)
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            new = hook(tuple(_wrap(g) for g in buf))
+            if new is not None:
+                buf = [_unwrap(g, create_graph) for g in new]
+    return buf
 
 
 def _zeros_for(node, i, F):

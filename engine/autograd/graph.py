@@ -68,20 +68,37 @@ class Node:
     _retained = None
     _released = False
     _stale = None  # (tensor, version) once a saved output was modified in place
+    # True once any hook or retain_grad was registered here: the engine's per-node fast path
+    # skips all hook handling with this single test
+    _special = False
 
     def __init__(self, inputs=()):
         self._seq = next(_seq)
-        edges = []
-        for t in inputs:
-            if t is None:
-                edges.append(_NO_EDGE)
-            elif t.grad_fn is not None:
-                edges.append((t.grad_fn, t._output_nr))
-            elif t._requires_grad:
-                edges.append((t._grad_accumulator(), 0))
+        if len(inputs) == 1:  # the common case, unrolled: this runs on every op's forward
+            t = inputs[0]
+            if t is not None:
+                fn = t.grad_fn
+                if fn is not None:
+                    self.next_functions = ((fn, t._output_nr),)
+                    return
+                if t._requires_grad:
+                    acc = t._accumulator
+                    self.next_functions = ((acc._edge,) if acc is not None
+                                           else (_edge(t),))
+                    return
+            self.next_functions = (_NO_EDGE,)
+            return
+        if len(inputs) == 2:  # binary ops; ``(t, None)`` for tensor-and-number ones
+            a, b = inputs
+            fn = a.grad_fn if a is not None else None
+            ea = (fn, a._output_nr) if fn is not None else _edge(a)
+            if b is None:
+                self.next_functions = (ea, _NO_EDGE)
             else:
-                edges.append(_NO_EDGE)
-        self.next_functions = tuple(edges)
+                fn = b.grad_fn
+                self.next_functions = (ea, (fn, b._output_nr) if fn is not None else _edge(b))
+            return
+        self.next_functions = tuple([_edge(t) for t in inputs])
 
     @property
     def metadata(self) -> dict:
@@ -98,6 +115,7 @@ class Node:
         """fn(grad_inputs, grad_outputs) -> None or new grad_inputs (torch's naming)."""
         if self._hooks is None:
             self._hooks = {}
+        self._special = True
         h = RemovableHandle(self._hooks)
         self._hooks[h._key] = fn
         return h
@@ -106,6 +124,7 @@ class Node:
         """fn(grad_outputs) -> None or new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+        self._special = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h._key] = fn
         return h
@@ -143,9 +162,11 @@ class Node:
         return Tensor._make(self._result, True, self)
 
     def release(self) -> None:
-        if self.saves:
-            self._saved = ()
-            self._result = None
+        if self.saves:  # only what was set: a first write creates the instance dict
+            if self._saved:
+                self._saved = ()
+            if self._result is not None:
+                self._result = None
             self._released = True
 
     def backward(self, F, grad):  # pragma: no cover - abstract
@@ -158,13 +179,14 @@ class Node:
 class AccumulateGrad(Node):
     """Adds the incoming gradient into its leaf's ``.grad`` (``.variable`` is the leaf)."""
 
-    __slots__ = ("_variable",)
+    __slots__ = ("_variable", "_edge")
     saves = False
 
     def __init__(self, variable):
         self._seq = MAX_SEQ
         self.next_functions = ()
         self._variable = weakref.ref(variable)
+        self._edge = (self, 0)  # the edge every consumer of the leaf records (shared)
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
@@ -222,15 +244,17 @@ _NO_EDGE = (None, 0)
 
 
 def _edge(t):
-    """The edge a consumer of tensor ``t`` records: its grad_fn, its AccumulateGrad, or None."""
+    """The edge a consumer of tensor ``t`` records: its grad_fn, its AccumulateGrad, or None
+    (also for a view made under no_grad, which has no accumulator)."""
     if t is None:
-        return (None, 0)
+        return _NO_EDGE
     fn = t.grad_fn
     if fn is not None:
         return (fn, t._output_nr)
     if t._requires_grad:
-        return (t._grad_accumulator(), 0)
-    return (None, 0)
+        acc = t._grad_accumulator()
+        return _NO_EDGE if acc is None else acc._edge
+    return _NO_EDGE
 
 
 def _inplace_msg(t, version, node, producer=None) -> str:

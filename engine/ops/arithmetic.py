@@ -19,7 +19,16 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.graph import FREED_MSG, Node
-from ._util import INT64_MAX, INT64_MIN, attach, binary_data, broadcast_error, grad_enabled, wrap
+from ._util import (
+    INT64_MAX,
+    INT64_MIN,
+    attach,
+    binary_data,
+    broadcast_error,
+    grad_enabled,
+    quiet,
+    wrap,
+)
 from ._util import result_dtype as _result_dtype
 
 _make = Tensor._make
@@ -92,12 +101,29 @@ def _edge_t(x):
 
 
 def _run(fn, xa, xb):
-    """Apply a NumPy binary function; broadcasting failures get torch's message."""
+    """Apply a NumPy binary function quietly (torch never warns about x / 0, inf - inf);
+    broadcasting failures get torch's message."""
     try:
-        with np.errstate(all="ignore"):
-            return fn(xa, xb)
+        return quiet(fn, xa, xb)
     except ValueError:
         raise broadcast_error(np.shape(xa), np.shape(xb)) from None
+
+
+def _binary_node(cls, out, a, b):
+    """Record ``out = a op b`` (grad mode on): the node, or None when nothing requires grad.
+    Sets ``shapes`` and ``dtypes`` (torch casts each gradient back to its input's dtype)."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not ((ta and a._requires_grad) or (tb and b._requires_grad)):
+        return None
+    node = cls((a if ta else None, b if tb else None))
+    od = out._data.dtype
+    da = a._data.dtype if ta else od
+    db = b._data.dtype if tb else od
+    node.shapes = (a._data.shape if ta else (), b._data.shape if tb else ())
+    node.dtypes = None if da == od and db == od else (da, db)
+    out._requires_grad = True
+    out.grad_fn = node
+    return node
 
 
 def _casts(node, out, a, b) -> None:
@@ -112,9 +138,9 @@ def _cast_grads(node, F, ga, gb):
     d = node.dtypes
     if d is None:
         return ga, gb
-    if ga is not None and ga.dtype != d[0]:
+    if ga is not None and F.data(ga).dtype != d[0]:
         ga = F.to_dtype(ga, d[0])
-    if gb is not None and gb.dtype != d[1]:
+    if gb is not None and F.data(gb).dtype != d[1]:
         gb = F.to_dtype(gb, d[1])
     return ga, gb
 
@@ -160,12 +186,10 @@ def _add(input, other, alpha, fname="add"):
         if alpha != 1:
             xb = _scaled(xb, alpha, dt)
     out = wrap(_run(np.add, xa, xb))
-    if grad_enabled[0] and (_rg(input) or _rg(other)):
-        node = AddBackward0((_edge_t(input), _edge_t(other)))
-        node.alpha = alpha
-        node.shapes = (_shape(input), _shape(other))
-        _casts(node, out, input, other)
-        attach(out, node)
+    if grad_enabled[0]:
+        node = _binary_node(AddBackward0, out, input, other)
+        if node is not None:
+            node.alpha = alpha
     return out
 
 
@@ -239,12 +263,10 @@ def _sub(input, other, alpha, fname="sub"):
         if alpha != 1:
             xb = _scaled(xb, alpha, _result_dtype(input, other).np)
     out = wrap(_run(np.subtract, xa, xb))
-    if grad_enabled[0] and (_rg(input) or _rg(other)):
-        node = SubBackward0((_edge_t(input), _edge_t(other)))
-        node.alpha = alpha
-        node.shapes = (_shape(input), _shape(other))
-        _casts(node, out, input, other)
-        attach(out, node)
+    if grad_enabled[0]:
+        node = _binary_node(SubBackward0, out, input, other)
+        if node is not None:
+            node.alpha = alpha
     return out
 
 
@@ -343,19 +365,17 @@ class MulBackward0(Node):
 def _mul(input, other):
     xa, xb = binary_data(input, other)
     out = wrap(_run(np.multiply, xa, xb))
-    if grad_enabled[0] and (_rg(input) or _rg(other)):
-        ta, tb = _is_t(input), _is_t(other)
-        node = MulBackward0((_edge_t(input), _edge_t(other)))
-        if ta and tb:
-            node.scalar = None
-            # torch saves only what the other input's gradient needs
-            node.save(input if other._requires_grad else None,
-                      other if input._requires_grad else None)
-        else:
-            node.scalar = other if ta else input
-        node.shapes = (_shape(input), _shape(other))
-        _casts(node, out, input, other)
-        attach(out, node)
+    if grad_enabled[0]:
+        node = _binary_node(MulBackward0, out, input, other)
+        if node is not None:
+            ta, tb = isinstance(input, Tensor), isinstance(other, Tensor)
+            if ta and tb:
+                node.scalar = None
+                # torch saves only what the other input's gradient needs
+                node.save(input if other._requires_grad else None,
+                          other if input._requires_grad else None)
+            else:
+                node.scalar = other if ta else input
     return out
 
 
@@ -404,6 +424,9 @@ class DivBackward0(Node):
         if s is not None and self.next_functions[1][0] is None:  # tensor / number
             if self._released:
                 raise RuntimeError(FREED_MSG)
+            if s == 0:
+                with np.errstate(all="ignore"):
+                    return _cast_grads(self, F, g / s, None)
             return _cast_grads(self, F, g / s, None)
         a, b = self.saved(F)
         if s is not None:  # number / tensor
@@ -428,20 +451,18 @@ def _true_div_data(input, other):
 def _div(input, other):
     xa, xb = _true_div_data(input, other)
     out = wrap(_run(np.true_divide, xa, xb))
-    if grad_enabled[0] and (_rg(input) or _rg(other)):
-        ta, tb = _is_t(input), _is_t(other)
-        node = DivBackward0((_edge_t(input), _edge_t(other)))
-        if ta and tb:
-            node.scalar = None
-            node.save(input if other._requires_grad else None, other)
-        elif ta:
-            node.scalar = other
-        else:
-            node.scalar = input
-            node.save(None, other)
-        node.shapes = (_shape(input), _shape(other))
-        _casts(node, out, input, other)
-        attach(out, node)
+    if grad_enabled[0]:
+        node = _binary_node(DivBackward0, out, input, other)
+        if node is not None:
+            ta, tb = isinstance(input, Tensor), isinstance(other, Tensor)
+            if ta and tb:
+                node.scalar = None
+                node.save(input if other._requires_grad else None, other)
+            elif ta:
+                node.scalar = other
+            else:
+                node.scalar = input
+                node.save(None, other)
     return out
 
 

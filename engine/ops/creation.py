@@ -34,6 +34,12 @@ LIST_OF_NDARRAYS_WARNING = (
     "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
     "converting the list to a single numpy.ndarray with numpy.array() before converting to a "
     "tensor.")
+NOT_WRITABLE_WARNING = (
+    "The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+    "This means writing to this tensor will result in undefined behavior. You may want to copy "
+    "the array to protect its data or make it writable before converting it to a tensor. This "
+    "type of warning will be suppressed for the rest of this program.")
+_warned_not_writable = [False]
 NEGATIVE_STRIDES = (
     "At least one stride in the given numpy array is negative, and tensors with negative "
     "strides are not currently supported. (You can probably work around this by making a copy "
@@ -112,6 +118,10 @@ class _Flat:
         self.dtype = d if self.dtype is None else _dtype.promote_types(self.dtype, d)
 
 
+_PLAIN = {bool: lambda: _dtype.bool, int: lambda: _dtype.int64,
+          float: _dtype.get_default_dtype}
+
+
 def _walk(x, dim: int, sizes: list, flat: _Flat, infer: bool) -> None:
     """Check lengths like torch's recursive_store and collect the leaves in order."""
     if dim == len(sizes):  # a scalar position
@@ -156,6 +166,14 @@ def _walk(x, dim: int, sizes: list, flat: _Flat, infer: bool) -> None:
         raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(x)})")
     if n == 0 and infer:
         flat.note(_dtype.get_default_dtype())
+    if dim == len(sizes) - 1:  # a row of scalars: plain Python numbers in bulk
+        types = set(map(type, x))
+        if types <= _PLAIN.keys():
+            flat.leaves.extend(x)
+            if infer:
+                for t in types:
+                    flat.note(_PLAIN[t]())
+            return
     for e in x:
         _walk(e, dim + 1, sizes, flat, infer)
 
@@ -168,6 +186,19 @@ def _store(leaves: list, sizes: list, d) -> np.ndarray:
             return np.array(leaves, dtype=npd).reshape(sizes)
     info = np.iinfo(npd)
     lo = -info.max if info.min == 0 else info.min  # torch lets negatives wrap into unsigned
+    with np.errstate(all="ignore"):
+        arr = np.array(leaves)
+    if arr.dtype.kind in "bif":  # vectorised range check (the common case)
+        if arr.dtype.kind != "b":
+            bad = (arr < lo) | (arr > info.max)
+            if arr.dtype.kind == "f":
+                bad |= ~np.isfinite(arr)
+            if bad.any():
+                raise RuntimeError(f"value cannot be converted to type {d.name} without "
+                                   "overflow")
+            if arr.dtype.kind == "f":
+                arr = np.trunc(arr).astype(np.int64)
+        return arr.astype(npd).reshape(sizes)
     for v in leaves:
         if type(v) is int and not -(2**63) <= v < 2**63:
             raise ValueError("Overflow when unpacking long long")
@@ -185,7 +216,12 @@ def _from_ndarray(a: np.ndarray, dtype, copy: bool) -> np.ndarray:
     _dtype.from_numpy_dtype(a.dtype)
     if dtype is not None:
         return a.astype(dtype.np, copy=copy)
-    return a.copy() if copy else a
+    if copy:
+        return a.copy()
+    if not a.flags.writeable and not _warned_not_writable[0]:  # memory shared: torch warns once
+        _warned_not_writable[0] = True
+        warnings.warn(NOT_WRITABLE_WARNING, UserWarning, stacklevel=3)
+    return a
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:

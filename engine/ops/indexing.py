@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import NO_GRAD_VIEW_INPLACE, Tensor, no_grad_view
 from ..autograd.graph import Node
 from ._util import attach, grad_enabled
 from .shape import AliasBackward0, expand, unsqueeze, view
@@ -48,7 +48,9 @@ class SliceBackward0(_BasicBackward):
 def _basic(input, index, cls):
     x = input._data
     out = _make(x[index])
-    if grad_enabled[0] and input._requires_grad:
+    if input._requires_grad:
+        if not grad_enabled[0]:
+            return no_grad_view(out)
         node = cls((input,))
         node.shape, node.index = x.shape, index
         attach(out, node)
@@ -77,7 +79,9 @@ def _slice(input, dim, s):
 
 def _alias(input):
     out = _make(input._data.view())
-    if grad_enabled[0] and input._requires_grad:
+    if input._requires_grad:
+        if not grad_enabled[0]:
+            return no_grad_view(out)
         attach(out, AliasBackward0((input,)))
     return out
 
@@ -312,6 +316,8 @@ def _advanced_index(shape, adv):
 def setitem(self, index, value):
     vt = isinstance(value, Tensor)
     record = grad_enabled[0] and (self._requires_grad or (vt and value._requires_grad))
+    if record and self._nograd_view:
+        raise RuntimeError(_no_grad_view_setitem(index))
     if record and self._requires_grad and self.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
@@ -337,6 +343,25 @@ def setitem(self, index, value):
     self._version += 1
     if record:
         _rebase(self, items, np_index, value if vt else None)
+
+
+def _no_grad_view_setitem(index) -> str:
+    """torch indexes first (select/slice/unsqueeze: a view of the no_grad view, named in the
+    message), then writes in place into that view."""
+    for it in _normalize(index if type(index) is tuple else (index,)):
+        if type(it) is int:
+            op = "Select"
+        elif it is None or type(it) is bool:
+            op = "Unsqueeze"
+        elif type(it) is slice and not (it.start in (None, 0) and it.step in (None, 1)
+                                         and it.stop is None):
+            op = "Slice"
+        else:
+            continue
+        return (f"Output 0 of {op} is a view of a view which was created in no_grad mode and "
+                "is being modified inplace with grad mode enabled."
+                + NO_GRAD_VIEW_INPLACE.split("enabled.", 1)[1])
+    return NO_GRAD_VIEW_INPLACE
 
 
 def _broadcast_value(value, dst_shape):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd.backends import NP
 from ..autograd.graph import Node
 from ._util import attach, binary_data, float_input, grad_enabled, operand, result_dtype, wrap
 
@@ -121,11 +122,18 @@ class CosBackward0(Node):
         return (-g * F.sin(x),)
 
 
+# 1 as a 0-d array per float dtype: ``one - y`` then skips NumPy's Python-scalar conversion
+# (~0.3 us of a ~0.6 us op on small arrays; same values)
+_ONE = {np.dtype(d): np.ones((), d) for d in (np.float16, np.float32, np.float64)}
+
+
 class TanhBackward0(Node):
     __slots__ = ()
 
     def backward(self, F, g):
         y = self.result(F)
+        if F is NP:
+            return (g * (_ONE.get(y.dtype, 1) - y * y),)
         return (g * (1 - y * y),)
 
 
@@ -134,6 +142,8 @@ class SigmoidBackward0(Node):
 
     def backward(self, F, g):
         y = self.result(F)
+        if F is NP:
+            return (g * (y * (_ONE.get(y.dtype, 1) - y)),)
         return (g * (y * (1 - y)),)
 
 

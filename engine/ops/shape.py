@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, no_grad_view
 from ..autograd.graph import Node
 from ._util import attach, grad_enabled, normalize_dims, result_dtype
 
@@ -117,11 +117,15 @@ class AliasBackward0(_Identity):
 
 
 def _record(out: Tensor, input: Tensor, cls, shape=None) -> Tensor:
-    if grad_enabled[0] and input._requires_grad:
-        node = cls((input,))
-        if shape is not None:
-            node.shape = shape
-        attach(out, node)
+    """Record the view ``out`` of ``input`` (under no_grad: torch's no_grad view leaf)."""
+    if input._requires_grad:
+        if grad_enabled[0]:
+            node = cls((input,))
+            if shape is not None:
+                node.shape = shape
+            attach(out, node)
+        else:
+            no_grad_view(out)
     return out
 
 
@@ -200,7 +204,10 @@ def contiguous(input, memory_format=None):
 
 
 def clone(input, *, memory_format=None):
-    return _record(_make(np.array(input._data, order="C")), input, CloneBackward0)
+    out = _make(np.array(input._data, order="C"))
+    if grad_enabled[0] and input._requires_grad:
+        attach(out, CloneBackward0((input,)))
+    return out
 
 
 class TransposeBackward0(Node):
@@ -222,7 +229,9 @@ def transpose(input, dim0, dim1):
     n = x.ndim
     d0, d1 = _dim(dim0, n), _dim(dim1, n)
     out = _make(np.swapaxes(x, d0, d1) if n else x)
-    if grad_enabled[0] and input._requires_grad:
+    if input._requires_grad:
+        if not grad_enabled[0]:
+            return no_grad_view(out)
         node = TransposeBackward0((input,))
         node.perm = _swap_perm(n, d0, d1) if n else ()
         attach(out, node)
@@ -268,7 +277,9 @@ def permute(input, *dims):
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     out = _make(np.transpose(x, dims))
-    if grad_enabled[0] and input._requires_grad:
+    if input._requires_grad:
+        if not grad_enabled[0]:
+            return no_grad_view(out)
         node = PermuteBackward0((input,))
         node.inverse = tuple(np.argsort(dims).tolist())
         attach(out, node)
@@ -479,6 +490,8 @@ def _split(input, sizes, d, cls):
     for n in sizes:  # basic slicing: views, as torch's split
         parts.append(x[lead + (slice(start, start + n),)])
         start += n
+    if input._requires_grad and not grad_enabled[0]:
+        return tuple(no_grad_view(_make(p)) for p in parts)
     rg = grad_enabled[0] and input._requires_grad
     node = None
     if rg:

