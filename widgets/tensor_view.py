@@ -1,0 +1,210 @@
+"""The inspector's tensor panel: the tensor printed exactly as torch prints it, and a heatmap.
+
+`TensorView.set_tensor(t, kind, title)` shows `repr(t)` (engine/_formatting.py is torch's
+printer, character for character) in a read-only monospace view and, for 1-d and larger
+tensors, a pyqtgraph ImageItem with a colorbar: the diverging map centred at 0 for gradients,
+the sequential one for values. Hovering a cell shows its index and value in a tooltip.
+`show_grad(t, title)` applies torch's rule for `.grad`: a non-leaf without retain_grad shows
+None and torch's UserWarning text.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+
+from engine._tensor import NON_LEAF_GRAD_WARNING
+
+from . import colormaps, theme
+
+
+def _mono_font() -> QFont:
+    f = QFont("DejaVu Sans Mono")
+    f.setStyleHint(QFont.StyleHint.Monospace)
+    f.setPointSizeF(9.0)
+    return f
+
+
+class TensorView(QWidget):
+    """Printed tensor + heatmap. Read-only: it never touches the tensor it shows."""
+
+    # "w.grad[1, 2] = 0.5" (also shown as the tooltip); "" when the mouse leaves the cells
+    cellHovered = Signal(str)  # noqa: N815
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._array: np.ndarray | None = None   # the 2-D data under the heatmap
+        self._index_prefix: tuple = ()           # leading zeros of an N-d slice
+        self._ndim = 0
+        self._kind = "value"
+        self.title = ""
+        self.hover_text = ""
+
+        self.title_label = QLabel(self)
+        self.title_label.setObjectName("tensorTitle")
+        bold = self.title_label.font()
+        bold.setBold(True)
+        self.title_label.setFont(bold)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.warning_label = QLabel(self)
+        self.warning_label.setObjectName("tensorWarning")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warning_label.hide()
+
+        self.text_view = QPlainTextEdit(self)
+        self.text_view.setReadOnly(True)
+        self.text_view.setFont(_mono_font())
+        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.text_view.setMinimumHeight(60)
+
+        self.note_label = QLabel(self)  # "heatmap of [0, :, :]" for N-d tensors
+        self.note_label.setWordWrap(True)
+        self.note_label.hide()
+
+        self.plot_widget = pg.GraphicsLayoutWidget(self)
+        self.plot_widget.setMinimumHeight(150)
+        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                       QSizePolicy.Policy.Expanding)
+        self.plot = self.plot_widget.addPlot()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)  # row 0 on top, as the tensor prints
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=colormaps.pg_colormap("value"),
+                                        interactive=False, width=12, colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot_widget.hide()
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.setSpacing(4)
+        lay.addWidget(self.title_label)
+        lay.addWidget(self.warning_label)
+        lay.addWidget(self.text_view, 1)
+        lay.addWidget(self.note_label)
+        lay.addWidget(self.plot_widget, 2)
+        self.apply_theme()
+        self.set_tensor(None)
+
+    # -- public API ------------------------------------------------------------------
+    def set_tensor(self, tensor, kind: str = "value", title: str = "",
+                   warning: str | None = None) -> None:
+        """Show `tensor` (an engine Tensor, or None). kind "grad" picks the diverging map."""
+        colormaps.lut(kind)
+        self._kind = kind
+        self.title = title
+        self.title_label.setText(title)
+        self.title_label.setVisible(bool(title))
+        self.warning_label.setText(f"UserWarning: {warning}" if warning else "")
+        self.warning_label.setVisible(bool(warning))
+        self.text_view.setPlainText("None" if tensor is None else repr(tensor))
+        QToolTip.hideText()  # a tooltip of the previous tensor's cell would be stale
+        self._set_heatmap(None if tensor is None else tensor_data(tensor), kind)
+
+    def show_grad(self, tensor, title: str = "") -> None:
+        """Show `tensor.grad` as torch would give it: a non-leaf that does not retain its grad
+        reads as None with torch's warning."""
+        if tensor is None:
+            self.set_tensor(None, "grad", title)
+        elif tensor.grad_fn is not None and not tensor._retains_grad:
+            self.set_tensor(None, "grad", title, warning=NON_LEAF_GRAD_WARNING)
+        else:
+            self.set_tensor(tensor._grad, "grad", title)  # _grad: no warning to raise here
+
+    def text(self) -> str:
+        return self.text_view.toPlainText()
+
+    def levels(self) -> tuple[float, float]:
+        return tuple(float(v) for v in self.colorbar.levels())
+
+    def apply_theme(self) -> None:
+        t = theme.current()
+        self.plot_widget.setBackground(t["base"])
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(pg.mkPen(t["border"]))
+            ax.setTextPen(pg.mkPen(t["text_muted"]))
+        self.colorbar.axis.setPen(pg.mkPen(t["border"]))
+        self.colorbar.axis.setTextPen(pg.mkPen(t["text_muted"]))
+        self.warning_label.setStyleSheet(f"color: {t['blocked']};")
+        self.note_label.setStyleSheet(f"color: {t['text_muted']};")
+
+    # -- heatmap -------------------------------------------------------------------------
+    def _set_heatmap(self, data: np.ndarray | None, kind: str) -> None:
+        self.hover_text = ""
+        if data is None or data.ndim == 0 or data.size == 0:
+            self._array = None
+            self._ndim = 0 if data is None else data.ndim
+            self.plot_widget.hide()
+            self.note_label.hide()
+            return
+        self._ndim = data.ndim
+        if data.ndim == 1:
+            a2, self._index_prefix = data[None, :], ()
+        elif data.ndim == 2:
+            a2, self._index_prefix = data, ()
+        else:
+            self._index_prefix = (0,) * (data.ndim - 2)
+            a2 = data[self._index_prefix]
+        self.note_label.setText(
+            f"heatmap of [{', '.join(['0'] * (data.ndim - 2) + [':', ':'])}] "
+            f"(first 2-D slice of {list(data.shape)})")
+        self.note_label.setVisible(data.ndim > 2)
+        self._array = a2
+        f = colormaps.as_float(a2)
+        lims = colormaps.limits(f, kind)
+        # ImageItem's default axis order is (x, y): columns first
+        self.image.setImage(np.ascontiguousarray(f.T), autoLevels=False, levels=lims)
+        self.colorbar.setColorMap(colormaps.pg_colormap(kind))
+        self.colorbar.setLevels(lims)
+        _index_ticks(self.plot.getAxis("bottom"), a2.shape[1])
+        _index_ticks(self.plot.getAxis("left"), a2.shape[0] if data.ndim > 1 else 0)
+        self.plot.setRange(xRange=(0, a2.shape[1]), yRange=(0, a2.shape[0]), padding=0.02)
+        self.plot_widget.show()
+
+    def cell_text(self, row: int, col: int) -> str:
+        """'title[i, j] = v' for a heatmap cell (index in the tensor's own dimensions)."""
+        a = self._array
+        v = a[row, col]
+        index = (col,) if self._ndim == 1 else (*self._index_prefix, row, col)
+        value = str(v.item()) if a.dtype.kind in "biu" else str(a.dtype.type(v))
+        name = self.title or "tensor"
+        return f"{name}[{', '.join(map(str, index))}] = {value}"
+
+    def _mouse_moved(self, scene_pos) -> None:
+        a = self._array
+        text = ""
+        if a is not None and self.plot.sceneBoundingRect().contains(scene_pos):
+            p = self.plot.vb.mapSceneToView(scene_pos)
+            col, row = int(np.floor(p.x())), int(np.floor(p.y()))
+            if 0 <= row < a.shape[0] and 0 <= col < a.shape[1]:
+                text = self.cell_text(row, col)
+        if text == self.hover_text:
+            return
+        self.hover_text = text
+        self.cellHovered.emit(text)
+        if text:
+            view_pos = self.plot_widget.mapFromScene(scene_pos)
+            QToolTip.showText(self.plot_widget.viewport().mapToGlobal(view_pos) + QPoint(12, 12),
+                              text, self.plot_widget)
+        else:
+            QToolTip.hideText()
+
+
+def _index_ticks(axis, n: int) -> None:
+    """Integer indices under the cell centres (about 10 labels at most)."""
+    step = max(1, -(-n // 10))
+    axis.setTicks([[(i + 0.5, str(i)) for i in range(0, n, step)], []])
+
+
+def tensor_data(tensor) -> np.ndarray:
+    """The ndarray behind an engine Tensor (or anything array-like)."""
+    data = getattr(tensor, "_data", None)
+    return np.asarray(tensor) if data is None else data
