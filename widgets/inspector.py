@@ -9,9 +9,10 @@ from __future__ import annotations
 import weakref
 
 import shiboken6
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -28,6 +30,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from engine._tensor import NON_LEAF_GRAD_WARNING
 
 INT_RANGE = 2**31 - 1
 DIM_RANGE = 64
@@ -325,6 +329,10 @@ class InspectorWidget(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         old = self.scroll.takeWidget()
+        for view in (getattr(self, "value_view", None), getattr(self, "grad_view", None)):
+            if view is not None and shiboken6.isValid(view):
+                view.hide()
+                view.setParent(self)  # keep the panels: the old page is deleted below
         if old is not None:
             old.deleteLater()
         self.scroll.setWidget(page)
@@ -388,27 +396,59 @@ class InspectorWidget(QWidget):
         self.result_label.setObjectName("resultSummary")
         self.result_label.setWordWrap(True)
         layout.addWidget(self.result_label)
-        self.value_text = QPlainTextEdit()
-        self.value_text.setObjectName("valueText")
-        self.value_text.setReadOnly(True)
-        self.value_text.setFont(self.mono)
-        self.value_text.setMaximumHeight(140)
-        layout.addWidget(QLabel("value"))
-        layout.addWidget(self.value_text)
-        self.grad_text = QPlainTextEdit()
-        self.grad_text.setObjectName("gradText")
-        self.grad_text.setReadOnly(True)
-        self.grad_text.setFont(self.mono)
-        self.grad_text.setMaximumHeight(140)
-        layout.addWidget(QLabel(".grad"))
-        layout.addWidget(self.grad_text)
-        layout.addStretch(1)
+        self._tensor_views()
+        for view in (self.value_view, self.grad_view):
+            layout.addWidget(view, 1)
+            view.show()
+        # torch's UserWarning for .grad of a non-leaf (TensorView shows it itself)
+        self.grad_warning = QLabel(self.scroll.widget())
+        self.grad_warning.hide()
+        self.grad_warning.setObjectName("gradWarning")
+        self.grad_warning.setWordWrap(True)
+        self.grad_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if not self._rich_views:
+            layout.addWidget(self.grad_warning)
+        layout.addStretch(0 if self._rich_views else 1)
         self._show_result()
+
+    def _tensor_views(self) -> None:
+        """The value and .grad panels: widgets.tensor_view.TensorView (torch-printed text and
+        a heatmap) when it is available, plain text otherwise. Built once and moved from page
+        to page: pyqtgraph plots are too costly to rebuild on every selection."""
+        if getattr(self, "value_view", None) is not None:
+            return
+        try:
+            from widgets.tensor_view import TensorView
+        except ImportError:  # pragma: no cover - pyqtgraph missing: text only
+            TensorView = None  # noqa: N806
+        self._rich_views = TensorView is not None
+        if self._rich_views:
+            before = {id(w) for w in QApplication.topLevelWidgets()}
+            self.value_view, self.grad_view = TensorView(), TensorView()
+            # pyqtgraph builds its context menus without a parent: left alone they outlive
+            # the window as top-level widgets. Owned by the inspector, they go with it.
+            for w in QApplication.topLevelWidgets():
+                if id(w) not in before and isinstance(w, QMenu) and w.parent() is None:
+                    w.setParent(self, w.windowFlags())
+            self.value_text = self.value_view.text_view
+            self.grad_text = self.grad_view.text_view
+        else:
+            self.value_view, self.grad_view = QPlainTextEdit(), QPlainTextEdit()
+            for v in (self.value_view, self.grad_view):
+                v.setReadOnly(True)
+                v.setFont(self.mono)
+                v.setMaximumHeight(140)
+            self.value_text, self.grad_text = self.value_view, self.grad_view
+        self.value_view.setObjectName("valueView")
+        self.grad_view.setObjectName("gradView")
+        self.value_text.setObjectName("valueText")
+        self.grad_text.setObjectName("gradText")
 
     def _show_result(self) -> None:
         r = self.result
         if r is None:
             self.result_label.setText("")
+            self._show_tensors(None)
             self.value_text.setPlainText("")
             self.grad_text.setPlainText("")
             return
@@ -423,8 +463,28 @@ class InspectorWidget(QWidget):
                 f"shape {list(r.shape) if r.shape is not None else '?'} · {r.dtype} · "
                 f"requires_grad={r.requires_grad} · is_leaf={r.is_leaf} · "
                 f"grad_fn={r.grad_fn}{leaf_note}")
-        self.value_text.setPlainText("" if r.value is None else repr(r.value))
-        grad = getattr(r, "grad", None)
+        self._show_tensors(r)
+
+    def _show_tensors(self, r) -> None:
+        name = self.document.nodes[self.node_id].name if self.document is not None and \
+            self.node_id in self.document.nodes else ""
+        node = self.document.nodes.get(self.node_id) if self.document is not None else None
+        value = getattr(r, "value", None) if r is not None else None
+        grad = getattr(r, "grad", None) if r is not None else None
+        # torch warns (and returns None) for .grad of a non-leaf that does not retain it
+        warn = None
+        if value is not None and grad is None and not r.is_leaf and \
+                not (node is not None and node.retain_grad):
+            warn = NON_LEAF_GRAD_WARNING
+        self.grad_warning.setText(f"UserWarning: {warn}" if warn else "")
+        if not self._rich_views:
+            self.grad_warning.setVisible(bool(warn))
+        if self._rich_views:
+            self.value_view.set_tensor(value, "value", name)
+            self.grad_view.set_tensor(grad, "grad", f"{name}.grad" if name else ".grad",
+                                      warning=warn)
+            return
+        self.value_text.setPlainText("" if value is None else repr(value))
         self.grad_text.setPlainText("None" if grad is None else repr(grad))
 
     def _name_done(self) -> None:

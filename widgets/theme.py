@@ -38,6 +38,8 @@ DARK: dict[str, str] = {
     "region_fill": "#4aa3ff14",
     "region_border": "#4aa3ff80",
     "refused": "#ef5b5b",
+    "lock": "#9fb3c8",
+    "step_active": "#4aa3ff",
 }
 
 LIGHT: dict[str, str] = {
@@ -71,6 +73,8 @@ LIGHT: dict[str, str] = {
     "region_fill": "#1f6feb12",
     "region_border": "#1f6feb80",
     "refused": "#d73a49",
+    "lock": "#57606a",
+    "step_active": "#1f6feb",
 }
 
 # One hue per catalog category: a thin stripe on the node header.

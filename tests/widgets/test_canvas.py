@@ -129,7 +129,7 @@ def test_results_from_the_real_executor(canvas):
     lines = lambda nid: [t for t, *_ in s.node_item(nid)._lines]  # noqa: E731
     assert lines("n7")[:2] == ["[]  float32", "BinaryCrossEntropyWithLogitsBackward0"]
     assert lines("n3")[:2] == ["[5, 3]  float32", "AccumulateGrad"]
-    assert lines("n1")[1] == "grad_fn=None"
+    assert lines("n1")[1] == "grad_fn=None · requires_grad=False"
     assert s.wire_item(Wire("n6", "n7", "input")).carries_grad is True
     assert s.wire_item(Wire("n2", "n7", "target")).carries_grad is False
     d.set_param("n3", "shape", (4, 3))  # matmul now fails; downstream is blocked

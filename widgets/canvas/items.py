@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPainterPathStroker
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from . import previews
 from .style import style
 
 # Below this zoom a node is a plain colored box; below LOD_TEXT small text is skipped.
@@ -17,6 +18,7 @@ LOD_BOX = 0.35
 LOD_TEXT = 0.6
 THICK_LOD = 1.25  # above this zoom wires use their real pen width
 THIN_KEYS = ("wire", "wire_grad")
+_LIVE = object()  # no step-through override: show the live .grad
 
 
 def _header_path(width: float, height: float, r: float) -> QPainterPath:
@@ -45,7 +47,10 @@ class NodeItem(QGraphicsItem):
     PAD = 6.0
     PORT_R = 4.5
     RADIUS = 6.0
-    PREVIEW_H = 44.0
+    PREVIEW_H = 40.0
+    NUMBER_H = 22.0
+    CAPTION_W = 34.0  # left column of a preview row: "value" / ".grad" and the count badge
+    LOCK_W = 14.0
     _HEADER_PATH: QPainterPath | None = None
 
     def __init__(self, node, spec) -> None:
@@ -58,6 +63,10 @@ class NodeItem(QGraphicsItem):
         self.emphasis = 0          # 1 highlighted, -1 dimmed (backward-DAG display)
         self.is_root = False
         self.preview: QImage | None = None
+        self.anomaly: str | None = None  # NaN/Inf message (detect_anomaly style)
+        self.step_mark: str | None = None  # step-through: "active" | "done" | None
+        self._grad_override = _LIVE  # step-through: the .grad at this step instead of live
+        self._rows: list[tuple[str, float, float]] = []  # preview rows (kind, top, height)
         self._moved_callback = None
         self.hover_port = None  # ('out',) or ('in', port, index) under the cursor
         self._result_sig = None
@@ -83,6 +92,7 @@ class NodeItem(QGraphicsItem):
         self.requires_grad = bool(getattr(node, "requires_grad", False))
         self.retain_grad = bool(getattr(node, "retain_grad", False))
         self.frozen_output = bool(getattr(node, "frozen_output", False))
+        self.frozen = is_frozen_leaf(node, spec)
         pos = QPointF(float(node.pos[0]), float(node.pos[1]))
         if pos != self.pos():
             self.setPos(pos)
@@ -90,9 +100,10 @@ class NodeItem(QGraphicsItem):
 
     def set_result(self, result) -> None:
         """Executor data to show; relayout only when something displayed changed."""
-        sig = None if result is None else tuple(
+        sig = None if result is None else (*(
             getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
-                                               "is_leaf", "error", "blocked_by", "grad_count"))
+                                               "is_leaf", "error", "blocked_by", "grad_count")),
+            getattr(result, "value", None) is None, _grad_of(result) is None)
         self.result = result
         if sig != self._result_sig:
             self._result_sig = sig
@@ -109,9 +120,69 @@ class NodeItem(QGraphicsItem):
             self.relayout()
 
     def set_preview(self, image: QImage | None) -> None:
-        """A small value/gradient picture drawn under the info lines (None removes it)."""
+        """An extra picture drawn under the previews (None removes it)."""
         self.preview = image
         self.relayout()
+
+    def set_anomaly(self, message: str | None) -> None:
+        """Mark the node that produced a NaN/Inf, with the message (None clears)."""
+        if message != self.anomaly:
+            self.anomaly = message or None
+            self.relayout()
+
+    def set_step_mark(self, mark: str | None) -> None:
+        if mark != self.step_mark:
+            self.step_mark = mark
+            self.update()
+
+    def set_grad_override(self, grad=_LIVE) -> None:
+        """Show this .grad (array/Tensor/None) instead of the live one (step-through);
+        no argument returns to the live .grad."""
+        if grad is not self._grad_override:
+            self._grad_override = grad
+            self.relayout()
+
+    def value_array(self):
+        r = self.result
+        v = getattr(r, "value", None) if r is not None else None
+        return v
+
+    def grad_array(self):
+        """The .grad shown: the step-through's when one is set, else the live one."""
+        if self._grad_override is not _LIVE:
+            return self._grad_override
+        return _grad_of(self.result)
+
+    def grad_count(self) -> int:
+        r = self.result
+        return int(getattr(r, "grad_count", 0) or 0) if r is not None else 0
+
+    def preview_rows(self) -> list[tuple[str, QRectF]]:
+        """(kind, rect in item coordinates) of the value/.grad previews."""
+        x = self.PAD + self.CAPTION_W
+        w = self.WIDTH - self.PAD - x
+        return [(kind, QRectF(x, top, w, h)) for kind, top, h in self._rows]
+
+    def preview_hit(self, local: QPointF):
+        """(kind, index, value) of the preview cell under `local` (item coords), or None."""
+        for kind, rect in self.preview_rows():
+            if rect.contains(local):
+                array = self.value_array() if kind == "value" else self.grad_array()
+                hit = previews.cell_at(array, rect.width(), rect.height(),
+                                       local.x() - rect.x(), local.y() - rect.y(), kind)
+                if hit is not None:
+                    return (kind, *hit)
+        return None
+
+    def preview_tooltip(self, local: QPointF) -> str | None:
+        """'w.grad[1, 2] = 0.04224682' for the preview cell under `local`, else None."""
+        for kind, rect in self.preview_rows():
+            if rect.contains(local):
+                array = self.value_array() if kind == "value" else self.grad_array()
+                name = self.name if kind == "value" else f"{self.name}.grad"
+                return previews.hover_text(array, name, rect.width(), rect.height(),
+                                           local.x() - rect.x(), local.y() - rect.y())
+        return None
 
     # ----------------------------------------------------------------- geometry
     def input_slots(self) -> list[tuple[str, int, str, float]]:
@@ -171,23 +242,49 @@ class NodeItem(QGraphicsItem):
                 add(f"{shape_text(r.shape)}  {dtype}".rstrip(), s.text_pen, s.mono_font, s.mono_fm)
             if r.grad_fn:
                 add(str(r.grad_fn), s.grad_fn_pen, s.mono_font, s.mono_fm)
+                tip.append(f"grad_fn=<{r.grad_fn}>  requires_grad=True")
             elif r.requires_grad and r.is_leaf:
                 add("AccumulateGrad", s.leaf_pen, s.mono_font, s.mono_fm)
+                tip.append("leaf, requires_grad=True: backward accumulates into its .grad")
             else:
-                add("grad_fn=None", s.muted_pen, s.mono_font, s.mono_fm)
+                add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
+                tip.append("grad_fn=None  requires_grad=False")
         flags = []
         if self.is_source and self.requires_grad:
             flags.append("requires_grad")
+        if self.frozen:
+            flags.append("frozen")
+            tip.append("frozen: requires_grad=False, its .grad stays None "
+                       "(as a frozen parameter when fine-tuning)")
         if self.retain_grad:
             flags.append("retain_grad")
         if self.frozen_output:
             flags.append("detached")
-        count = getattr(r, "grad_count", 0) if r is not None else 0
-        if count:
-            flags.append(f".grad ×{count}")
         if flags:
             add(" · ".join(flags), s.muted_pen, s.small_font, s.small_fm)
-        self._preview_top = y + 4
+        if self.anomaly:
+            for chunk in _wrap(self.anomaly, s.small_fm, width - 14, 3):
+                add(chunk, s.error_text_pen, s.small_font, s.small_fm)
+            tip.append(self.anomaly)
+        rows = []
+        y += 4
+        if r is not None and not getattr(r, "error", None):
+            value = getattr(r, "value", None)
+            if value is not None:
+                h = self.NUMBER_H if previews.is_number(value) else self.PREVIEW_H
+                rows.append(("value", y, h))
+                y += h + 3
+            grad = self.grad_array()
+            if grad is not None:
+                h = self.NUMBER_H if previews.is_number(grad) else self.PREVIEW_H
+                rows.append(("grad", y, h))
+                y += h + 3
+                count = self.grad_count()
+                if count:
+                    tip.append(f".grad accumulated over {count} backward call"
+                               f"{'s' if count != 1 else ''}")
+        self._rows = rows
+        self._preview_top = y + 2
         if self.preview is not None:
             y += self.PREVIEW_H + 6
         height = y + self.PAD
@@ -197,6 +294,10 @@ class NodeItem(QGraphicsItem):
             self.name, Qt.TextElideMode.ElideRight,
             inner - min(s.small_fm.horizontalAdvance(self.title), inner / 2))
         badge = s.small_fm.horizontalAdvance("root") + 6 if self.is_root else 0
+        if self.frozen:
+            badge += self.LOCK_W
+        if self.anomaly:
+            badge += self.LOCK_W
         self._title_text = s.small_fm.elidedText(
             self.title, Qt.TextElideMode.ElideRight,
             inner - s.title_fm.horizontalAdvance(self._name_text) - badge)
@@ -274,9 +375,10 @@ class NodeItem(QGraphicsItem):
         r = self.result
         error = r is not None and bool(getattr(r, "error", None))
         blocked = r is not None and not error and bool(getattr(r, "blocked_by", None))
-        if self.emphasis < 0:
-            p.setOpacity(0.28)
-        elif blocked:
+        if self.emphasis < 0 and not selected:
+            self._paint_dimmed(p, s, lod)
+            return
+        if blocked:
             p.setOpacity(0.6)
         if lod < LOD_BOX:
             p.setPen(s.selected_pen if selected else (s.error_pen if error else Qt.PenStyle.NoPen))
@@ -294,10 +396,14 @@ class NodeItem(QGraphicsItem):
         p.drawRect(QRectF(0, self.HEADER - 2, self.WIDTH, 2))
         if selected:
             pen = s.selected_pen
-        elif error:
+        elif error or self.anomaly:
             pen = s.error_pen
+        elif self.step_mark == "active":
+            pen = s.step_active_pen
         elif self.emphasis > 0:
             pen = s.highlight_pen
+        elif self.step_mark == "done":
+            pen = s.step_done_pen
         else:
             pen = s.border_pen
         p.setPen(pen)
@@ -310,10 +416,16 @@ class NodeItem(QGraphicsItem):
         p.setFont(s.small_font)
         p.setPen(s.muted_pen)
         p.drawText(QPointF(self._title_x, 17), self._title_text)
+        bx = self.PAD + 2 + s.title_fm.horizontalAdvance(self._name_text) + 6
         if self.is_root:
             p.setPen(s.grad_fn_pen)
-            p.drawText(QPointF(self.PAD + 2 + s.title_fm.horizontalAdvance(self._name_text) + 6,
-                               17), "root")
+            p.drawText(QPointF(bx, 17), "root")
+            bx += s.small_fm.horizontalAdvance("root") + 6
+        if self.frozen:
+            _draw_lock(p, QPointF(bx + 5, 13), s)
+            bx += self.LOCK_W
+        if self.anomaly:
+            _draw_warning(p, QPointF(bx + 5, 13), s)
 
         if lod >= LOD_TEXT:
             p.setPen(s.muted_pen)
@@ -330,6 +442,8 @@ class NodeItem(QGraphicsItem):
                     p.scale(sx, 1.0)
                     p.drawText(QPointF(0, 0), text)
                     p.restore()
+            if self._rows:
+                self._paint_previews(p, s)
             if self.preview is not None:
                 target = QRectF(self.PAD, self._preview_top, self.WIDTH - 2 * self.PAD,
                                 self.PREVIEW_H)
@@ -363,10 +477,108 @@ class NodeItem(QGraphicsItem):
                 return
             p.drawEllipse(c, pr + 3, pr + 3)
 
+    def _paint_dimmed(self, p: QPainter, s, lod: float) -> None:
+        """Off the highlighted DAG: a faint silhouette with the name, in colours pre-blended
+        toward the canvas (no opacity layer, no ports/lines/previews: cheap on big scenes)."""
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(s.dim_body_brush)
+        if lod < LOD_BOX:
+            p.drawRect(self._rect)
+            return
+        p.drawRoundedRect(self._rect, self.RADIUS, self.RADIUS)
+        p.setBrush(s.dim_header_brush)
+        p.drawPath(NodeItem._HEADER_PATH or _header_path(self.WIDTH, self.HEADER, self.RADIUS))
+        p.setFont(s.title_font)
+        p.setPen(s.dim_text_pen)
+        p.drawText(QPointF(self.PAD + 2, 17.5), self._name_text)
+        if lod >= LOD_TEXT:
+            p.setFont(s.small_font)
+            p.drawText(QPointF(self._title_x, 17), self._title_text)
+            for text, _pen, font, y, sx in self._lines[:2]:
+                p.setFont(font)
+                p.save()
+                p.translate(self.PAD, y)
+                p.scale(sx, 1.0)
+                p.drawText(QPointF(0, 0), text)
+                p.restore()
+
+    def _paint_previews(self, p: QPainter, s) -> None:
+        p.setFont(s.small_font)
+        for kind, rect in self.preview_rows():
+            array = self.value_array() if kind == "value" else self.grad_array()
+            cap_y = rect.top() + min(rect.height() / 2 + 4, 12)
+            p.setPen(s.muted_pen if kind == "value" else s.grad_caption_pen)
+            p.drawText(QPointF(self.PAD, cap_y), "value" if kind == "value" else ".grad")
+            if kind == "grad":
+                count = self.grad_count()
+                if count and rect.height() > self.NUMBER_H:
+                    text = f"×{count}"
+                    w = s.small_fm.horizontalAdvance(text) + 8
+                    pill = QRectF(self.PAD, cap_y + 5, w, s.small_fm.height() + 2)
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(s.badge_brush)
+                    p.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+                    p.setPen(s.badge_text_pen)
+                    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+                elif count:
+                    p.drawText(QPointF(self.PAD + s.small_fm.horizontalAdvance(".grad") + 2,
+                                       cap_y), f"×{count}")
+            previews.paint(p, rect, array, kind)
+
     def set_hover_port(self, port) -> None:
         if port != self.hover_port:
             self.hover_port = port
             self.update()
+
+
+PARAM_OPS = frozenset({"randn", "rand"})  # how parameters are initialised: trainable leaves
+
+
+def is_frozen_leaf(node, spec) -> bool:
+    """A parameter-like leaf (random float init) with requires_grad off: frozen, as when
+    fine-tuning. Data sources (ones, zeros, literals, ...) without requires_grad are inputs."""
+    if spec is None or not spec.is_source or getattr(node, "requires_grad", False):
+        return False
+    if node.op not in PARAM_OPS:
+        return False
+    dtype = (node.params or {}).get("dtype")
+    return dtype is None or "float" in str(dtype) or "double" in str(dtype) or \
+        "half" in str(dtype)
+
+
+def _grad_of(result):
+    if result is None:
+        return None
+    try:
+        return getattr(result, "grad", None)
+    except Exception:  # a stale result whose tensor is gone: nothing to show
+        return None
+
+
+def _draw_lock(p: QPainter, c: QPointF, s) -> None:
+    """A small padlock centred at `c`: frozen leaf."""
+    p.setPen(s.lock_pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawArc(QRectF(c.x() - 3, c.y() - 6.5, 6, 7), 0, 180 * 16)
+    p.drawLine(QPointF(c.x() - 3, c.y() - 3), QPointF(c.x() - 3, c.y() - 1))
+    p.drawLine(QPointF(c.x() + 3, c.y() - 3), QPointF(c.x() + 3, c.y() - 1))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(s.lock_brush)
+    p.drawRoundedRect(QRectF(c.x() - 4.5, c.y() - 1.5, 9, 7), 1.5, 1.5)
+
+
+def _draw_warning(p: QPainter, c: QPointF, s) -> None:
+    """A red triangle with '!' centred at `c`: NaN/Inf anomaly."""
+    path = QPainterPath(QPointF(c.x(), c.y() - 6))
+    path.lineTo(c.x() + 6, c.y() + 5)
+    path.lineTo(c.x() - 6, c.y() + 5)
+    path.closeSubpath()
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(s.anomaly_brush)
+    p.drawPath(path)
+    p.setPen(s.anomaly_text_pen)
+    p.drawLine(QPointF(c.x(), c.y() - 2), QPointF(c.x(), c.y() + 1.5))
+    p.drawPoint(QPointF(c.x(), c.y() + 3.5))
 
 
 def _wrap(text: str, fm, width: float, max_lines: int) -> list[str]:
@@ -408,6 +620,8 @@ class WireItem(QGraphicsItem):
         self.carries_grad: bool | None = None
         self.emphasis = 0
         self.label: str | None = None  # e.g. the gradient arriving here (step-through)
+        self.label_array = None  # a small preview drawn in the label's pill
+        self.stepped = False  # step-through: gradient has travelled along this wire
         self._label_rect = QRectF()
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
@@ -430,15 +644,28 @@ class WireItem(QGraphicsItem):
             fm = style().small_fm
             mid = path.pointAtPercent(0.5)
             w, h = fm.horizontalAdvance(self.label) + 10, fm.height() + 4
+            if self.label_array is not None and not previews.is_number(self.label_array):
+                w += self.LABEL_PREVIEW_W + 4
+                h = max(h, self.LABEL_PREVIEW_H + 4)
             self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
-            self._bounds = self._bounds.united(self._label_rect.adjusted(-1, -1, 1, 1))
+            self._bounds = self._bounds.united(self._label_rect.adjusted(-2, -2, 2, 2))
 
-    def set_label(self, text: str | None) -> None:
-        """A short text in a pill at the wire's middle (None removes it)."""
-        if text != self.label:
+    LABEL_PREVIEW_W = 40.0
+    LABEL_PREVIEW_H = 14.0
+
+    def set_label(self, text: str | None, array=None) -> None:
+        """A short text in a pill at the wire's middle, with a small diverging preview of
+        `array` (the gradient arriving along the wire) when given; None removes it."""
+        if text != self.label or array is not self.label_array:
             self.label = text or None
+            self.label_array = array if self.label else None
             self.setZValue(3 if self.label else 1)  # a label reads above the nodes
             self.update_path()
+            self.update()
+
+    def set_stepped(self, value: bool) -> None:
+        if value != self.stepped:
+            self.stepped = value
             self.update()
 
     def path(self) -> QPainterPath:
@@ -470,6 +697,8 @@ class WireItem(QGraphicsItem):
         low = lod < LOD_BOX
         if self.isSelected():
             key, pen = "accent", s.wire_selected_pen
+        elif self.stepped:
+            key, pen = "step_active", s.wire_step_pen
         elif self.emphasis > 0:
             key, pen = "highlight", s.wire_highlight_pen
         elif self.carries_grad is None:
@@ -478,10 +707,15 @@ class WireItem(QGraphicsItem):
             key, pen = "wire_grad", s.wire_grad_pen
         else:
             key, pen = "wire_nograd", s.wire_nograd_pen
-        if self.emphasis < 0:
-            p.setOpacity(0.2)
         p.setBrush(Qt.BrushStyle.NoBrush)
-        if low:  # hairlines without antialiasing: the cheapest stroke there is
+        if self.emphasis < 0 and key not in ("accent", "step_active"):
+            # off the highlighted DAG: one hairline pre-blended toward the canvas (no
+            # opacity layer), so a dimmed 1,000-node scene paints as fast as a plain one
+            if low:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            p.setPen(s.wire_dim_pen)
+            p.drawPath(self._path)
+        elif low:  # hairlines without antialiasing: the cheapest stroke there is
             p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             p.setPen(s.wire_lod_pens[key])
             p.drawPath(self._path)
@@ -501,11 +735,20 @@ class WireItem(QGraphicsItem):
             p.setPen(pen)
             p.drawPath(self._path)
         if self.label and not low:
+            p.setOpacity(1.0)
+            p.setPen(s.label_pen)
             p.setBrush(s.body_brush)
-            p.drawRoundedRect(self._label_rect, 4, 4)
+            rect = self._label_rect
+            p.drawRoundedRect(rect, 4, 4)
             p.setFont(s.small_font)
             p.setPen(s.text_pen)
-            p.drawText(self._label_rect, Qt.AlignmentFlag.AlignCenter, self.label)
+            text_rect = rect
+            if self.label_array is not None and not previews.is_number(self.label_array):
+                img = QRectF(rect.left() + 4, rect.center().y() - self.LABEL_PREVIEW_H / 2,
+                             self.LABEL_PREVIEW_W, self.LABEL_PREVIEW_H)
+                previews.paint(p, img, self.label_array, "grad")
+                text_rect = rect.adjusted(self.LABEL_PREVIEW_W + 4, 0, 0, 0)
+            p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, self.label)
 
 
 class TempWireItem(QGraphicsItem):
@@ -541,10 +784,15 @@ class TempWireItem(QGraphicsItem):
 
 
 class RegionItem(QGraphicsItem):
-    """A no_grad frame drawn around its member nodes (or at its stored rect)."""
+    """A no_grad frame drawn around its member nodes (or at its stored rect).
+
+    Its bottom-right corner is a resize handle; everything else lets clicks through to the
+    nodes and the rubber band. The scene turns a finished resize into regionRectChanged."""
 
     MARGIN = 18.0
     TITLE_H = 20.0
+    HANDLE = 14.0
+    MIN_W, MIN_H = 80.0, 60.0
 
     def __init__(self, region_id: str) -> None:
         super().__init__()
@@ -552,9 +800,13 @@ class RegionItem(QGraphicsItem):
         self.title = ""
         self.members: set[str] = set()
         self.fixed_rect: QRectF | None = None
+        self.frozen = False  # True while nodes are dragged: the frame stays put
+        self.emphasis = 0
         self._rect = QRectF()
+        self._resize_from: QRectF | None = None
         self.setZValue(-1)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setAcceptHoverEvents(True)
 
     def sync(self, region, node_items: dict) -> None:
         self.title = f"with torch.{region.kind}():" if getattr(region, "kind", "") else \
@@ -564,21 +816,28 @@ class RegionItem(QGraphicsItem):
         self.members = set(region.members)
         rect = getattr(region, "rect", None)
         self.fixed_rect = QRectF(*rect) if rect else None
-        self.refit(node_items)
+        self.refit(node_items, force=True)
 
-    def refit(self, node_items: dict) -> None:
-        if self.fixed_rect is not None:
-            rect = QRectF(self.fixed_rect)
-        else:
-            rect = QRectF()
-            for nid in self.members:
-                item = node_items.get(nid)
-                if item is not None:
-                    rect = rect.united(item.body_rect().translated(item.pos()))
-            if rect.isNull():
-                rect = QRectF(0, 0, 1, 1)
-            rect = rect.adjusted(-self.MARGIN, -self.MARGIN - self.TITLE_H, self.MARGIN,
-                                 self.MARGIN)
+    def fitted_rect(self, node_items: dict) -> QRectF:
+        """The frame around the members (what an auto-sized frame shows)."""
+        rect = QRectF()
+        for nid in self.members:
+            item = node_items.get(nid)
+            if item is not None:
+                rect = rect.united(item.body_rect().translated(item.pos()))
+        if rect.isNull():
+            rect = QRectF(0, 0, 1, 1)
+        return rect.adjusted(-self.MARGIN, -self.MARGIN - self.TITLE_H, self.MARGIN,
+                             self.MARGIN)
+
+    def refit(self, node_items: dict, force: bool = False) -> None:
+        if (self.frozen or self._resize_from is not None) and not force:
+            return
+        rect = QRectF(self.fixed_rect) if self.fixed_rect is not None else \
+            self.fitted_rect(node_items)
+        self._set_rect(rect)
+
+    def _set_rect(self, rect: QRectF) -> None:
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
@@ -587,11 +846,59 @@ class RegionItem(QGraphicsItem):
     def rect(self) -> QRectF:
         return self._rect
 
+    def handle_rect(self) -> QRectF:
+        r, h = self._rect, self.HANDLE
+        return QRectF(r.right() - h, r.bottom() - h, h, h)
+
     def boundingRect(self) -> QRectF:  # noqa: N802
         return self._rect.adjusted(-2, -2, 2, 2)
 
+    def shape(self) -> QPainterPath:
+        # only the handle takes the mouse: the frame's inside belongs to the nodes
+        path = QPainterPath()
+        path.addRect(self.handle_rect().adjusted(-3, -3, 2, 2))
+        return path
+
+    def set_emphasis(self, emphasis: int) -> None:
+        if emphasis != self.emphasis:
+            self.emphasis = emphasis
+            self.update()
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self.setCursor(Qt.CursorShape.SizeFDiagCursor)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self.unsetCursor()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if event.button() == Qt.MouseButton.LeftButton and \
+                self.handle_rect().adjusted(-3, -3, 2, 2).contains(event.pos()):
+            self._resize_from = QRectF(self._rect)
+            event.accept()
+            return
+        event.ignore()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        if self._resize_from is None:
+            return
+        r = self._resize_from
+        w = max(self.MIN_W, event.pos().x() - r.left())
+        h = max(self.MIN_H, event.pos().y() - r.top())
+        self._set_rect(QRectF(r.left(), r.top(), w, h))
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        old, self._resize_from = self._resize_from, None
+        if old is None:
+            return
+        new = QRectF(self._rect)
+        scene = self.scene()
+        if new != old and scene is not None and hasattr(scene, "_region_resized"):
+            scene._region_resized(self, old, new)
+
     def paint(self, p: QPainter, option, widget=None) -> None:
         s = style()
+        if self.emphasis < 0:
+            p.setOpacity(0.45)
         p.setPen(s.region_pen)
         p.setBrush(s.region_brush)
         p.drawRoundedRect(self._rect, 10, 10)
@@ -599,6 +906,11 @@ class RegionItem(QGraphicsItem):
             p.setFont(s.small_font)
             p.setPen(s.region_title_pen)
             p.drawText(QPointF(self._rect.left() + 10, self._rect.top() + 14), self.title)
+            hr = self.handle_rect()  # the grip: three short diagonals in the corner
+            p.setPen(s.region_handle_pen)
+            for k in (4.0, 8.0, 12.0):
+                p.drawLine(QPointF(hr.right() - k, hr.bottom() - 2),
+                           QPointF(hr.right() - 2, hr.bottom() - k))
 
 
 class BubbleItem(QGraphicsItem):

@@ -12,7 +12,7 @@ import weakref
 import networkx as nx
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from . import style as _style
 from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, TempWireItem, WireItem
@@ -58,6 +58,11 @@ class GraphScene(QGraphicsScene):
     deleteRequested = Signal(object, object)  # noqa: N815  (node ids, wires)
     refused = Signal(str)
     contextMenuRequested = Signal(str, object)  # noqa: N815  (node id or "", QPoint)
+    # issue 5
+    regionRequested = Signal(object)  # noqa: N815  node ids: "no_grad frame from selection"
+    regionRectChanged = Signal(str, object, object)  # noqa: N815  (id, old, new) (x, y, w, h)
+    regionMembersChanged = Signal(str, object, object)  # noqa: N815  (id, old set, new set)
+    dagHighlighted = Signal(str)  # noqa: N815  root id whose backward DAG is shown, "" = none
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -73,6 +78,20 @@ class GraphScene(QGraphicsScene):
         self._bubble_timer = QTimer(self)
         self._bubble_timer.setSingleShot(True)
         self._bubble_timer.timeout.connect(self._hide_bubble)
+        # backward-DAG highlight: the base one (explicit or of the selected root) and the
+        # narrower one shown while a leaf is hovered
+        self.auto_dag = True  # a single selected root shows its DAG by itself
+        self._highlight: tuple[set, set] | None = None
+        self._hl_root: str | None = None
+        self._hover_leaf: str | None = None
+        self._anomalies: dict[str, str] = {}
+        self._step = None
+        self._dragging_nodes = False
+        self._dag_timer = QTimer(self)
+        self._dag_timer.setSingleShot(True)
+        self._dag_timer.setInterval(0)
+        self._dag_timer.timeout.connect(self._refresh_dag)
+        self.selectionChanged.connect(self._selection_dag)
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(_style.style().canvas)
         self._unsubscribe = None
@@ -108,6 +127,9 @@ class GraphScene(QGraphicsScene):
         except Exception:  # a view bug must not break the model's mutation
             log.exception("canvas failed to apply %s; rebuilding", ev.kind)
             self.rebuild()
+        if self._hl_root is not None and not (
+                ev.kind == "node_changed" and (ev.detail or {}).get("what") in ("pos", "name")):
+            self._dag_timer.start()  # the DAG follows edits (coalesced: one per event burst)
 
     def _apply_event(self, ev) -> None:
         kind = ev.kind
@@ -155,6 +177,13 @@ class GraphScene(QGraphicsScene):
         self._reset_rect()
         if self._results is not None:
             self.set_results(self._results)
+        self._anomalies = {k: v for k, v in self._anomalies.items() if k in self._nodes}
+        for nid, msg in self._anomalies.items():
+            self._nodes[nid].set_anomaly(msg)
+        if self._hl_root is not None and self._hl_root not in self._nodes:
+            self._hl_root = None
+            self._highlight = None
+        self._apply_highlight()
 
     def _add_node_item(self, node, grow=True) -> NodeItem:
         item = NodeItem(node, _spec(node.op))
@@ -163,6 +192,8 @@ class GraphScene(QGraphicsScene):
         self.addItem(item)
         if self._results is not None:
             item.set_result(self._results.get(node.id))
+        if self._highlight is not None:
+            item.set_emphasis(1 if node.id in self._highlight[0] else -1)
         if grow:
             self._grow_rect(item)
         return item
@@ -195,6 +226,8 @@ class GraphScene(QGraphicsScene):
         self._wires[wire] = item
         self.addItem(item)
         self._style_wire(item)
+        if self._highlight is not None:
+            item.set_emphasis(1 if wire in self._highlight[1] else -1)
         return item
 
     def _remove_wire_item(self, wire) -> None:
@@ -224,6 +257,7 @@ class GraphScene(QGraphicsScene):
             item = RegionItem(region_id)
             self._regions[region_id] = item
             self.addItem(item)
+        item.frozen = False
         item.sync(region, self._nodes)
 
     def _sync_root(self) -> None:
@@ -232,6 +266,8 @@ class GraphScene(QGraphicsScene):
             item.set_root(nid == root)
 
     def _node_item_moved(self, item: NodeItem) -> None:
+        if self._dragging_nodes:
+            return
         for region in self._regions.values():
             if item.node_id in region.members:
                 region.refit(self._nodes)
@@ -273,18 +309,254 @@ class GraphScene(QGraphicsScene):
         item.set_carries_grad(bool(a.requires_grad and b.requires_grad and diff))
 
     def set_emphasis(self, nodes=None, wires=None) -> None:
-        """Highlight these nodes/wires and dim the rest; None clears (backward-DAG view)."""
+        """Highlight these nodes/wires and dim the rest; None clears (= set_highlight)."""
         if nodes is None and wires is None:
+            self.clear_highlight()
+        else:
+            self.set_highlight(nodes, wires)
+
+    # ------------------------------------------------------------------ backward-DAG highlight
+    def set_highlight(self, nodes, wires, root: str | None = None) -> None:
+        """Draw these nodes and wires emphasised and dim the rest (a backward DAG). With
+        `root`, hovering one of its leaves narrows the highlight to that leaf's paths."""
+        self._highlight = (set(nodes or ()), set(wires or ()))
+        changed = root != self._hl_root
+        self._hl_root = root
+        self._hover_leaf = None
+        self._apply_highlight()
+        if changed:
+            self.dagHighlighted.emit(root or "")
+
+    def clear_highlight(self) -> None:
+        had_root = self._hl_root is not None
+        self._highlight = None
+        self._hl_root = None
+        self._hover_leaf = None
+        self._apply_highlight()
+        if had_root:
+            self.dagHighlighted.emit("")
+
+    def highlight(self) -> tuple[set, set] | None:
+        """The base highlight (nodes, wires), or None."""
+        return self._highlight
+
+    def highlight_root(self) -> str | None:
+        return self._hl_root
+
+    def show_dag(self, root: str | None) -> bool:
+        """Highlight `root`'s backward DAG (document.backward_dag); False (and cleared) when
+        gradient cannot flow from it."""
+        if root is None or root not in self.document.nodes:
+            self.clear_highlight()
+            return False
+        dag = self.document.backward_dag(root)
+        if not dag.nodes:
+            self.clear_highlight()
+            return False
+        self.set_highlight(dag.nodes, dag.wires, root=root)
+        return True
+
+    def can_be_root(self, node_id) -> bool:
+        """An op node whose output requires grad: backward can start there."""
+        node = self.document.nodes.get(node_id)
+        if node is None or node.spec.is_source:
+            return False
+        res = self._results.get(node_id) if self._results else None
+        if res is not None and getattr(res, "value", None) is not None:
+            return bool(res.requires_grad)
+        return bool(self.document.requires_grad_map().get(node_id))
+
+    def _selection_dag(self) -> None:
+        if not self.auto_dag or self._step is not None:
+            return
+        items = self.selectedItems()
+        one = items[0].node_id if len(items) == 1 and isinstance(items[0], NodeItem) else None
+        if one is not None and self.can_be_root(one):
+            self.show_dag(one)
+        elif one is not None and self._highlight is not None and self._hl_root is not None \
+                and one in self._highlight[0] and self.document.nodes[one].spec.is_source:
+            pass  # a leaf of the shown DAG: keep it (inspect w.grad with its paths in view)
+        elif self._hl_root is not None:
+            self.clear_highlight()
+
+    def _refresh_dag(self) -> None:
+        if self._hl_root is not None:
+            self.show_dag(self._hl_root)
+
+    def _emphasis_sets(self) -> tuple[set, set] | None:
+        base = self._highlight
+        leaf = self._hover_leaf
+        if leaf is None or base is None or self._hl_root is None:
+            return base
+        nodes, wires = base
+        g = nx.DiGraph()
+        g.add_edges_from((w.src, w.dst) for w in wires)
+        root = self._hl_root
+        if leaf not in g or root not in g:
+            return base
+        on_path = (nx.descendants(g, leaf) & nx.ancestors(g, root)) | {leaf, root}
+        return on_path, {w for w in wires if w.src in on_path and w.dst in on_path}
+
+    def _apply_highlight(self) -> None:
+        sets = self._emphasis_sets()
+        if sets is None:
             for item in self._nodes.values():
                 item.set_emphasis(0)
             for item in self._wires.values():
                 item.set_emphasis(0)
+            for item in self._regions.values():
+                item.set_emphasis(0)
             return
-        nodes, wires = set(nodes or ()), set(wires or ())
+        nodes, wires = sets
         for nid, item in self._nodes.items():
             item.set_emphasis(1 if nid in nodes else -1)
         for w, item in self._wires.items():
             item.set_emphasis(1 if w in wires else -1)
+        for item in self._regions.values():
+            item.set_emphasis(1 if item.members & nodes else -1)
+
+    def emphasised(self) -> tuple[set, set]:
+        """What is drawn emphasised right now (hover narrowing included)."""
+        return ({n for n, i in self._nodes.items() if i.emphasis > 0},
+                {w for w, i in self._wires.items() if i.emphasis > 0})
+
+    def hover_leaf(self, node_id: str | None) -> None:
+        """Narrow the highlight to the paths from leaf `node_id` to the highlighted root
+        (None restores the whole DAG). Called on mouse hover; public for the app/tests."""
+        if self._highlight is None or self._hl_root is None:
+            node_id = None
+        elif node_id is not None:
+            node = self.document.nodes.get(node_id)
+            if node is None or not node.spec.is_source or node_id not in self._highlight[0]:
+                node_id = None
+        if node_id != self._hover_leaf:
+            self._hover_leaf = node_id
+            self._apply_highlight()
+
+    # ------------------------------------------------------------------ anomalies
+    def set_anomaly(self, node_id: str, message: str | None) -> None:
+        """Mark the node that first produced a NaN/Inf (message shown on it); None clears."""
+        if message:
+            self._anomalies[node_id] = message
+        else:
+            self._anomalies.pop(node_id, None)
+        item = self._nodes.get(node_id)
+        if item is not None:
+            item.set_anomaly(message)
+
+    def clear_anomalies(self) -> None:
+        for nid in list(self._anomalies):
+            self.set_anomaly(nid, None)
+
+    def anomalies(self) -> dict[str, str]:
+        return dict(self._anomalies)
+
+    # ------------------------------------------------------------------ step-through
+    def show_step(self, state) -> None:
+        """Show a step-through State (engine/document/stepthrough.py; None = clear_step()):
+        the running grad_fn's node ringed, finished nodes marked, the gradient sent along
+        each wire so far as a label with a small preview, and every leaf's .grad as it is
+        at this step."""
+        if state is None:
+            self.clear_step()
+            return
+        self._step = state
+        active = getattr(state, "active", None)
+        done = set(getattr(state, "done", ()) or ())
+        for nid, item in self._nodes.items():
+            item.set_step_mark("active" if nid == active else ("done" if nid in done else None))
+        wires = getattr(state, "wires", {}) or {}
+        for w, item in self._wires.items():
+            g = wires.get(w)
+            if g is None:
+                item.set_label(None)
+                item.set_stepped(False)
+            else:
+                item.set_label(grad_label(g), g)
+                item.set_stepped(True)
+        grads = getattr(state, "grads", {}) or {}
+        for nid, item in self._nodes.items():
+            if nid in grads:
+                item.set_grad_override(grads[nid])
+            else:
+                item.set_grad_override()
+
+    def clear_step(self) -> None:
+        self._step = None
+        for item in self._nodes.values():
+            item.set_step_mark(None)
+            item.set_grad_override()
+        for item in self._wires.values():
+            item.set_label(None)
+            item.set_stepped(False)
+
+    def step_state(self):
+        return self._step
+
+    # ------------------------------------------------------------------ no_grad frames
+    def request_region(self) -> bool:
+        """Emit regionRequested for the selected nodes (the app creates the frame)."""
+        ids = self.selected_node_ids()
+        if ids:
+            self.regionRequested.emit(sorted(ids))
+        return bool(ids)
+
+    def _region_resized(self, item: RegionItem, old: QRectF, new: QRectF) -> None:
+        region = self.document.regions.get(item.region_id)
+        if region is None:
+            return
+        old_t = region.rect
+        new_t = (new.x(), new.y(), new.width(), new.height())
+        inside = {nid for nid, n in self._nodes.items()
+                  if new.contains(n.sceneBoundingRect().center())}
+        old_members = set(region.members)
+        self.regionRectChanged.emit(item.region_id, old_t, new_t)
+        if inside != old_members:
+            self.regionMembersChanged.emit(item.region_id, old_members, inside)
+        self._sync_region(item.region_id)  # show the model's state (applied or not)
+
+    def _node_center(self, item: NodeItem, pos: QPointF | None = None) -> QPointF:
+        p = item.pos() if pos is None else pos
+        return p + item.body_rect().center()
+
+    def _membership_changes(self, moved: dict) -> list[tuple[str, set, set]]:
+        """Regions whose membership a drag changed: a moved node whose centre went from
+        outside a frame to inside joins it; from inside to outside leaves it."""
+        changes = []
+        for rid, ritem in self._regions.items():
+            region = self.document.regions.get(rid)
+            if region is None:
+                continue
+            rect = ritem.rect()
+            members = set(region.members)
+            new = set(members)
+            for nid, (old, _new) in moved.items():
+                item = self._nodes[nid]
+                was = rect.contains(self._node_center(item, QPointF(*old)))
+                now = rect.contains(self._node_center(item))
+                if nid in members and not now:
+                    new.discard(nid)
+                elif nid not in members and now and not was:
+                    new.add(nid)
+            if new != members:
+                changes.append((rid, members, new))
+        return changes
+
+    # ------------------------------------------------------------------ hover tooltips
+    def tooltip_at(self, scene_pos: QPointF) -> str | None:
+        """The cell tooltip of a value/.grad preview under `scene_pos` ("w.grad[1, 2] = ...")."""
+        for item in self.items(scene_pos):
+            if isinstance(item, NodeItem):
+                return item.preview_tooltip(item.mapFromScene(scene_pos))
+        return None
+
+    def helpEvent(self, event) -> None:  # noqa: N802
+        text = self.tooltip_at(event.scenePos())
+        if text:
+            QToolTip.showText(event.screenPos(), text, event.widget())
+            event.accept()
+            return
+        super().helpEvent(event)
 
     def apply_theme(self) -> None:
         _style.rebuild()
@@ -411,6 +683,17 @@ class GraphScene(QGraphicsScene):
         if event.buttons() == Qt.MouseButton.NoButton:
             hit = self.port_at(event.scenePos())
             self._set_hover(*(hit if hit is not None else (None, None)))
+            if self._highlight is not None:
+                under = None
+                for item in self.items(event.scenePos()):
+                    if isinstance(item, NodeItem):
+                        under = item.node_id
+                        break
+                self.hover_leaf(under)
+        elif self._press_positions and not self._dragging_nodes:
+            self._dragging_nodes = True
+            for region in self._regions.values():  # frames hold still: drag in or out
+                region.frozen = True
         super().mouseMoveEvent(event)
 
     def _set_hover(self, item: NodeItem | None, port) -> None:
@@ -440,10 +723,24 @@ class GraphScene(QGraphicsScene):
                 if item is not None and item.pos() != old:
                     moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
             self._press_positions = {}
+            changes = self._membership_changes(moved) if moved else []
+            self._end_node_drag()
             if moved:
                 for nid in moved:
                     self._grow_rect(self._nodes[nid])
+                # membership first, then the move: the app can fold both into one undo step
+                for rid, old_members, new_members in changes:
+                    self.regionMembersChanged.emit(rid, old_members, new_members)
                 self.nodesMoved.emit(moved)
+        else:
+            self._end_node_drag()
+
+    def _end_node_drag(self) -> None:
+        if self._dragging_nodes:
+            self._dragging_nodes = False
+            for region in self._regions.values():
+                region.frozen = False
+                region.refit(self._nodes)
 
     def contextMenuEvent(self, event) -> None:  # noqa: N802
         node_id = ""
@@ -566,3 +863,14 @@ class GraphScene(QGraphicsScene):
 
     def bubble_text(self) -> str | None:
         return self._bubble.text if self._bubble is not None else None
+
+
+def grad_label(g) -> str:
+    """The text of a gradient on a wire: the number, a short vector, or its shape."""
+    from .previews import as_array, format_number
+    a = as_array(g)
+    if a.ndim == 0:
+        return format_number(a.item())
+    if a.size <= 3:
+        return "[" + ", ".join(format_number(v) for v in a.ravel().tolist()) + "]"
+    return "[" + ", ".join(str(d) for d in a.shape) + "]"

@@ -71,8 +71,26 @@ class Style:
         # hairline (cosmetic) wires take the rasterizer's fast path (zoomed out, and the
         # three-stroke 2 px look near 1:1)
         self.wire_lod_pens = {}
-        for key in ("wire", "wire_grad", "wire_nograd", "accent", "highlight"):
+        for key in ("wire", "wire_grad", "wire_nograd", "accent", "highlight", "step_active"):
             self.wire_lod_pens[key] = _pen(c(key), 0)
+        # issue 5: previews, locks, anomalies, step-through
+        self.grad_caption_pen = QPen(c("wire_grad"))
+        self.badge_brush = QBrush(c("wire_grad"))
+        self.badge_text_pen = QPen(c("node_body"))
+        self.lock_pen = _pen(c("lock"), 1.4)
+        self.lock_brush = QBrush(c("lock"))
+        self.anomaly_brush = QBrush(c("error"))
+        self.anomaly_text_pen = _pen(c("node_body"), 1.6)
+        self.step_active_pen = _pen(c("step_active"), 3.0)
+        self.step_done_pen = _pen(c("leaf"), 1.5)
+        self.wire_step_pen = _pen(c("step_active"), 3.0)
+        self.label_pen = _pen(c("wire_grad"), 1.0)
+        self.region_handle_pen = _pen(c("region_border"), 1.5)
+        self.wire_dim_pen = _pen(_blend(c("wire"), c("canvas"), 0.7), 0)
+        canvas = c("canvas")
+        self.dim_body_brush = QBrush(_blend(c("node_body"), canvas, 0.6))
+        self.dim_header_brush = QBrush(_blend(c("node_header"), canvas, 0.55))
+        self.dim_text_pen = QPen(_blend(c("text_muted"), canvas, 0.55))
         self.region_brush = QBrush(c("region_fill"))
         self.region_pen = _pen(c("region_border"), 1.5, Qt.PenStyle.DashLine)
         self.region_title_pen = QPen(c("accent"))
