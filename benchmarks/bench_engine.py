@@ -1,9 +1,10 @@
 """Engine benchmarks against torch 2.13 (CPU, 1 thread) and raw NumPy, measured in one run.
 
-    python3 benchmarks/bench_engine.py            # needs torch==2.13.0 for the torch columns
+    python3 benchmarks/bench_engine.py [repeat]   # needs torch==2.13.0 for the torch columns
 
-Figures are ratios of best-of-N wall times taken in the same process (these machines are
-shared and noisy; ratios from one run are what we compare). Results go in docs/performance.md.
+Figures are ratios of best-of-N wall times taken in the same process, the contenders taking
+turns (these machines are shared and noisy; ratios from one run are what we compare). Results
+go in docs/performance.md.
 """
 from __future__ import annotations
 
@@ -39,6 +40,24 @@ def chain(lib):
         h = x
         for _ in range(1000):
             h = lib.tanh(h * 1.01 + 0.1)
+        h.sum().backward()
+    return run
+
+
+def mlp_graph(lib, layers=333, width=32, batch=8):
+    """~1000 recorded nodes of MLP-like work: relu(h @ W + b), repeated (4 shared layers)."""
+    rng = np.random.default_rng(0)
+    ws = [lib.from_numpy((rng.standard_normal((width, width)) / width ** 0.5)
+                         .astype(np.float32)).requires_grad_() for _ in range(4)]
+    bs = [lib.zeros(width, requires_grad=True) for _ in range(4)]
+    x = lib.from_numpy(rng.standard_normal((batch, width)).astype(np.float32))
+
+    def run():
+        for p in ws + bs:
+            p.grad = None
+        h = x
+        for i in range(layers):
+            h = lib.relu(h @ ws[i % 4] + bs[i % 4])
         h.sum().backward()
     return run
 
@@ -89,29 +108,48 @@ def numpy_three_gemms(n=512):
     return run
 
 
-def main() -> None:
+def interleaved(fns: dict, repeat: int) -> dict:
+    """Best-of-``repeat`` time of each function, run in turns (A, B, C, A, B, C...) so that
+    load from other processes on this shared machine hits all of them alike."""
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
+def _libs(make) -> dict:
+    fns = {"engine": make(engine)}
+    if torch:
+        fns["torch"] = make(torch)
+    return fns
+
+
+def _line(label: str, r: dict, unit=1e3, suffix="ms") -> str:
+    line = f"{label}: engine {r['engine'] * unit:.2f} {suffix}"
+    if "torch" in r:
+        line += (f"; torch {r['torch'] * unit:.2f} {suffix}; "
+                 f"torch/engine = {r['torch'] / r['engine']:.2f}x")
+    return line
+
+
+def main(repeat: int = 25) -> None:
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
-    e = best_of(chain(engine), 15)
-    line = f"chain 1000x tanh(h*1.01+0.1), 16 values, fwd+bwd: engine {e * 1e3:.2f} ms"
-    if torch:
-        t = best_of(chain(torch), 15)
-        line += f"; torch {t * 1e3:.2f} ms; torch/engine = {t / e:.2f}x"
-    print(line)
-    e = two_op_backward(engine)()
-    line = f"backward() of (a*2).sum(): engine {e * 1e6:.1f} us"
-    if torch:
-        t = two_op_backward(torch)()
-        line += f"; torch {t * 1e6:.1f} us"
-    print(line)
-    npt = best_of(numpy_three_gemms(), 20)
-    e = best_of(matmul_fb(engine), 20)
-    line = (f"512x512 float32 matmul fwd+bwd: engine {e * 1e3:.2f} ms; numpy 3 GEMMs "
-            f"{npt * 1e3:.2f} ms; engine/numpy = {e / npt:.2f}x")
-    if torch:
-        t = best_of(matmul_fb(torch), 20)
-        line += f"; torch {t * 1e3:.2f} ms"
-    print(line)
+    r = interleaved(_libs(chain), repeat)
+    print(_line("chain 1000x tanh(h*1.01+0.1), 16 values, fwd+bwd", r))
+    r = interleaved(_libs(mlp_graph), repeat)
+    print(_line("MLP-like graph, 333x relu(h @ W + b), 8x32 (~1000 nodes), fwd+bwd", r))
+    r = {k: fn() for k, fn in _libs(two_op_backward).items()}
+    print(_line("backward() of (a*2).sum() (best of 3000)", r, 1e6, "us"))
+    fns = _libs(matmul_fb)
+    fns["numpy"] = numpy_three_gemms()
+    r = interleaved(fns, repeat)
+    print(_line("512x512 float32 matmul fwd+bwd", r)
+          + f"; numpy 3 GEMMs {r['numpy'] * 1e3:.2f} ms; engine/numpy = "
+          f"{r['engine'] / r['numpy']:.2f}x")
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 25)

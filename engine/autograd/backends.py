@@ -13,14 +13,15 @@ import numpy as np
 
 def _sum_to_shape(x: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo broadcasting: sum ``x`` down to ``shape`` (DeZero's sum_to)."""
-    if x.shape == shape:
+    xs = x.shape
+    if xs == shape:
         return x
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and x.shape[i + lead] != 1)
+    lead = len(xs) - len(shape)
+    inner = tuple([i + lead for i, s in enumerate(shape) if s == 1 and xs[i + lead] != 1])
+    if lead and not inner and shape:  # bias-like: one sum over the leading dims, no reshape
+        return x.sum(axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + inner
     y = x.sum(axis=axes, keepdims=True) if axes else x
-    if lead:
-        y = y.reshape(y.shape[lead:])
     return y.reshape(shape)
 
 
@@ -35,9 +36,10 @@ class NP:
     def expand(x, shape):
         return np.broadcast_to(x, shape)
 
+    # ndarray methods rather than np.reshape & co: those add a Python-level wrapper (~1 us)
     @staticmethod
     def reshape(x, shape):
-        return np.reshape(x, shape)
+        return x.reshape(shape)
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):
@@ -45,11 +47,11 @@ class NP:
 
     @staticmethod
     def mT(x):  # noqa: N802 - torch's name
-        return np.swapaxes(x, -1, -2)
+        return x.swapaxes(-1, -2)
 
     @staticmethod
     def permute(x, dims):
-        return np.transpose(x, dims)
+        return x.transpose(dims)
 
     @staticmethod
     def unsqueeze(x, dim):

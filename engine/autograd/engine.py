@@ -7,8 +7,6 @@ written as soon as it is complete. ``trace`` callbacks see that real order (step
 """
 from __future__ import annotations
 
-import heapq
-
 from . import backends
 from .grad_mode import _enabled
 from .graph import AccumulateGrad
@@ -118,13 +116,14 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = _add(buf[nr], _unwrap(g, create_graph))
 
-    ready = [(-n._seq, id(n), n) for n in dict.fromkeys(root_nodes) if deps[n] == 0]
-    heapq.heapify(ready)
-    heappop, heappush = heapq.heappop, heapq.heappush
+    ready = []
+    for n in dict.fromkeys(root_nodes):
+        if deps[n] == 0:
+            _push(ready, n)
     handed_out = set()
     tracers = _tracers
     release = not retain_graph
-    node = heappop(ready)[2] if ready else None
+    node = _pop(ready) if ready else None
     while node is not None:
         buf = buffers.pop(node)
         special = node._special  # any hook or retain_grad on this node
@@ -144,10 +143,10 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
             if tracers:
                 for t in tracers:
                     t({"node": node, "grad_outputs": tuple(buf), "grad_inputs": ()})
-            node = heappop(ready)[2] if ready else None
+            node = _pop(ready) if ready else None
             continue
         if needed is not None and node not in needed:
-            node = heappop(ready)[2] if ready else None
+            node = _pop(ready) if ready else None
             continue
         nf = node.next_functions
         if len(buf) == 1:
@@ -170,7 +169,7 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
                 t({"node": node, "grad_outputs": tuple(buf), "grad_inputs": tuple(outs)})
         if release and node.saves:
             node.release()
-        node = None  # the next node: a single newly ready one skips the heap when it is empty
+        node = None  # the next node: a single newly ready one skips an empty queue
         for (nxt, nr), o in zip(nf, outs):
             if nxt is None:
                 continue
@@ -182,15 +181,56 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
             d = deps[nxt] - 1
             deps[nxt] = d
             if d == 0:
-                if node is None:
+                if node is None and not ready:
                     node = nxt
-                else:
-                    heappush(ready, (-nxt._seq, id(nxt), nxt))
-        if ready:
-            if node is not None:
-                heappush(ready, (-node._seq, id(node), node))
-            node = heappop(ready)[2]
+                else:  # torch pushes in edge order: the held node goes first
+                    if node is not None:
+                        _push(ready, node)
+                        node = None
+                    _push(ready, nxt)
+        if node is None and ready:
+            node = _pop(ready)
     return captured
+
+
+# torch's ready queue is a std::priority_queue (libstdc++ push_heap/pop_heap) ordered by
+# sequence number; nodes with equal numbers (AccumulateGrad) come out in the order these exact
+# heap moves give, which is what the two functions below reproduce (heapq's differ).
+def _push(q: list, node) -> None:
+    q.append(node)
+    _sift_up(q, len(q) - 1, node)
+
+
+def _sift_up(q: list, hole: int, node) -> None:
+    seq = node._seq
+    while hole > 0:
+        parent = (hole - 1) >> 1
+        p = q[parent]
+        if not p._seq < seq:
+            break
+        q[hole] = p
+        hole = parent
+    q[hole] = node
+
+
+def _pop(q: list):
+    top = q[0]
+    last = q.pop()
+    n = len(q)
+    if n:  # libstdc++ __adjust_heap: the hole walks down to a leaf, then ``last`` sifts up
+        hole = child = 0
+        while child < (n - 1) // 2:
+            child = 2 * (child + 1)
+            if q[child]._seq < q[child - 1]._seq:
+                child -= 1
+            q[hole] = q[child]
+            hole = child
+        if n % 2 == 0 and child == (n - 2) // 2:
+            child = 2 * (child + 1)
+            q[hole] = q[child - 1]
+            hole = child - 1
+        _sift_up(q, hole, last)
+    return top
 
 
 def _pre_hooks(node, buf, create_graph):

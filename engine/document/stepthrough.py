@@ -21,7 +21,8 @@ from .execution import Executor
 _DEFAULT = object()
 
 
-@dataclass(frozen=True)
+# eq=False: they hold arrays (no elementwise ==); identity equality, hashable
+@dataclass(frozen=True, eq=False)
 class Edge:
     """One output of a grad_fn: the gradient it sends down one ``next_functions`` entry."""
     index: int  # position in next_functions
@@ -31,7 +32,7 @@ class Edge:
     grad: np.ndarray | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Step:
     index: int
     name: str  # torch's grad_fn name: "AddBackward0", "AccumulateGrad"
@@ -51,7 +52,7 @@ class Recording:
     initial_grads: dict = field(default_factory=dict)  # node id -> .grad before (array/None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class State:
     """What the view shows after step ``index`` (-1: before the first step)."""
     index: int

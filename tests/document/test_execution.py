@@ -394,9 +394,6 @@ def assert_same_as_torch(d, ex, torch, root):
             np.testing.assert_allclose(arr(a.grad), arr(b.grad), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(reason="engine: a view made under no_grad of a tensor that requires grad "
-                   "is, in torch, a leaf that requires grad; the engine returns "
-                   "requires_grad=False", strict=False)
 def test_view_in_no_grad_region_is_a_leaf_requiring_grad_as_in_torch(torch):
     d = Document()
     a = d.add_node("randn", "a", {"shape": [2, 3]}, requires_grad=True)

@@ -457,7 +457,7 @@ def no_grad_views(lib):
                lambda p: p.__setitem__(None, 5.0), lambda p: p.__setitem__((0,), 5.0)):
         with lib.no_grad():
             p = lib.ones(2, 3, requires_grad=True)[0]
-        rec.append(_error(lambda: fn(p)))
+        rec.append(_error(lambda fn=fn, p=p: fn(p)))
     with lib.no_grad():
         w = lib.ones(2, 3, requires_grad=True).t()
     rec.append(_error(lambda: w.__setitem__((slice(None), 1), 5.0)))
@@ -563,3 +563,21 @@ def test_create_graph_warning_matches_torch():
                          capture_output=True, text=True, timeout=120, check=True)
     ours, theirs = res.stdout.splitlines()
     assert ours == theirs and "create_graph=True" in ours
+
+
+def _leaf_order(lib, n, twice):
+    """The order AccumulateGrad nodes run in (they all share one sequence number: torch's
+    std::priority_queue decides); leaves seen through tensor hooks."""
+    leaves = [lib.ones(2, requires_grad=True) for _ in range(n)]
+    order = []
+    for i, leaf in enumerate(leaves):
+        leaf.register_hook(lambda g, i=i: order.append(i))
+    parts = leaves + leaves[::2] if twice else leaves
+    (lib.cat(parts) * lib.cat(parts)).sum().backward()
+    return order
+
+
+@pytest.mark.parametrize("n", range(1, 12))
+@pytest.mark.parametrize("twice", [False, True])
+def test_leaf_accumulation_order_matches_torch(torch, n, twice):
+    assert _leaf_order(engine, n, twice) == _leaf_order(torch, n, twice)
