@@ -6,6 +6,7 @@ between windows (and processes) and pastes into any GradCanvas window.
 """
 from __future__ import annotations
 
+import atexit
 import json
 
 from PySide6.QtCore import QMimeData
@@ -66,7 +67,30 @@ def parse(text: str) -> dict | None:
 
 
 def put(frag: dict) -> None:
+    global _release_registered
     QApplication.clipboard().setMimeData(to_mime(frag))
+    if not _release_registered:
+        atexit.register(_release_at_exit)
+        _release_registered = True
+
+
+_release_registered = False
+
+
+def _release_at_exit() -> None:
+    """Take our fragment off the clipboard before Qt tears down.
+
+    PySide6 crashes in interpreter shutdown (SIGSEGV, seen on the offscreen platform) when the
+    clipboard still holds a QMimeData created from Python; clearing it first avoids that. Only
+    our own fragment is cleared: whatever another program copied since is left alone.
+    """
+    app = QApplication.instance()
+    if app is None:
+        return
+    clipboard = app.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(MIME):
+        clipboard.clear()
 
 
 def get() -> dict | None:
