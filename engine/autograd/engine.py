@@ -124,8 +124,13 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
     tracers = _tracers
     release = not retain_graph
     node = _pop(ready) if ready else None
+    carry = None  # the next node's gradient buffer, handed over without the ``buffers`` dict
     while node is not None:
-        buf = buffers.pop(node)
+        if carry is not None:
+            buf = carry
+            carry = None
+        else:
+            buf = buffers.pop(node)
         special = node._special  # any hook or retain_grad on this node
         # hooks and retain_grad see the gradient even when the node itself does not run
         if special:
@@ -170,6 +175,36 @@ def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumula
         if release and node.saves:
             node.release()
         node = None  # the next node: a single newly ready one skips an empty queue
+        # One live edge and an empty queue (a chain; ``t * 2.0`` records (t, None)): the
+        # common case, handled without the general loop and without the ``buffers`` dict.
+        k = -1
+        if not ready:
+            if len(nf) == 1:
+                k = 0
+            elif len(nf) == 2:
+                k = 0 if nf[1][0] is None else (1 if nf[0][0] is None else -1)
+        if k >= 0:
+            nxt, nr = nf[k]
+            if nxt is None:
+                continue
+            o = outs[k]
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d:
+                nb = buffers.get(nxt)
+                if nb is None:
+                    nb = buffers[nxt] = [None] * nxt.num_outputs
+                if o is not None:
+                    nb[nr] = o if nb[nr] is None else nb[nr] + o
+                continue
+            nb = buffers.pop(nxt, None)
+            if nb is None:
+                nb = [None] * nxt.num_outputs
+            if o is not None:
+                nb[nr] = o if nb[nr] is None else nb[nr] + o
+            carry = nb
+            node = nxt
+            continue
         for (nxt, nr), o in zip(nf, outs):
             if nxt is None:
                 continue

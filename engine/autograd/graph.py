@@ -23,6 +23,7 @@ FREED_MSG = (
 
 # torch numbers nodes in creation order; the engine runs the highest number first.
 _seq = itertools.count()
+_next_seq = _seq.__next__  # bound once: Node() runs on every recorded op
 MAX_SEQ = 2**64 - 1
 
 
@@ -73,7 +74,7 @@ class Node:
     _special = False
 
     def __init__(self, inputs=()):
-        self._seq = next(_seq)
+        self._seq = _next_seq()
         if len(inputs) == 1:  # the common case, unrolled: this runs on every op's forward
             t = inputs[0]
             if t is not None:

@@ -6,13 +6,15 @@ unchanged) and then emits exactly one ``DocumentEvent`` to subscribers, so views
 from __future__ import annotations
 
 import copy as _copy
+import heapq
 import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx costs ~0.1-0.5 s to import: only graph() loads it
+    import networkx as nx
 
 from . import catalog
 from .errors import (
@@ -87,6 +89,8 @@ class Removed(NamedTuple):
     wires: list[Wire]
     region_ids: list[str]
     was_root: bool
+    index: int | None = None  # the node's position in ``nodes`` (undo puts it back there)
+    wire_positions: tuple = ()  # each wire's position in ``wires`` before the removal
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class Document:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.wires: list[Wire] = []
-        self._g: nx.DiGraph | None = None  # cached structure, kept in step by mutations
+        self._g: _Adjacency | None = None  # cached structure, kept in step by mutations
         self.regions: dict[str, Region] = {}
         self.settings = Settings()
         self._subscribers: list[Callable] = []
@@ -145,13 +149,11 @@ class Document:
         raise UnknownNodeError(f"no node named {name!r}")
 
     def inputs_of(self, node_id: str) -> list[Wire]:
-        g = self._graph()
-        ws = [w for _, _, wl in g.in_edges(node_id, data="wires") for w in wl]
+        ws = [w for wl in self._graph().pred.get(node_id, {}).values() for w in wl]
         return sorted(ws, key=self.wires.index) if len(ws) > 1 else ws
 
     def outputs_of(self, node_id: str) -> list[Wire]:
-        g = self._graph()
-        ws = [w for _, _, wl in g.out_edges(node_id, data="wires") for w in wl]
+        ws = [w for wl in self._graph().succ.get(node_id, {}).values() for w in wl]
         return sorted(ws, key=self.wires.index) if len(ws) > 1 else ws
 
     def _new_id(self) -> str:
@@ -183,7 +185,8 @@ class Document:
 
     # -- node mutations -------------------------------------------------------------------
     def add_node(self, op, name=None, params=None, pos=(0.0, 0.0), requires_grad=False,
-                 node_id=None, retain_grad=False, frozen_output=False) -> Node:
+                 node_id=None, retain_grad=False, frozen_output=False, at=None) -> Node:
+        """``at``: position in ``nodes`` (default: the end), for undo."""
         spec = catalog.get(op)
         params = catalog.validate_params(spec, params)
         if name is None:
@@ -201,15 +204,23 @@ class Document:
         node = Node(node_id, op, name, params, _pos(pos), bool(requires_grad),
                     bool(retain_grad), bool(frozen_output))
         self._bump_ids(node_id)
-        self.nodes[node_id] = node
+        if at is None or at >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:  # re-insert in place, keeping the dict object (views hold it)
+            items = list(self.nodes.items())
+            items.insert(max(0, at), (node_id, node))
+            self.nodes.clear()
+            self.nodes.update(items)
         if self._g is not None:
-            self._g.add_node(node_id, node=node)
+            self._g.add_node(node_id)
         self._emit("node_added", node_id=node_id)
         return node
 
     def remove_node(self, node_id) -> Removed:
         node = self.node(node_id)
-        wires = [w for w in self.wires if w.src == node_id or w.dst == node_id]
+        index = list(self.nodes).index(node_id)
+        positions = [i for i, w in enumerate(self.wires) if w.src == node_id or w.dst == node_id]
+        wires = [self.wires[i] for i in positions]
         self.wires = [w for w in self.wires if w.src != node_id and w.dst != node_id]
         region_ids = []
         for r in self.regions.values():
@@ -224,15 +235,19 @@ class Document:
             self._g.remove_node(node_id)
         self._emit("node_removed", node_id=node_id,
                    detail={"wires": wires, "region_ids": region_ids, "was_root": was_root})
-        return Removed(node, wires, region_ids, was_root)
+        return Removed(node, wires, region_ids, was_root, index, tuple(positions))
 
     def restore_node(self, removed: Removed) -> None:
-        """Undo of ``remove_node``: the node, its wires, region memberships and root role."""
+        """Undo of ``remove_node``: the node, its wires, region memberships and root role,
+        each back at its old position (so undo gives back an identical ``to_dict()``).
+        Undo several removals in reverse order."""
         n = removed.node
-        self.add_node(n.op, n.name, n.params, n.pos, n.requires_grad, n.id, n.retain_grad,
-                      n.frozen_output)
-        for w in removed.wires:
-            self.connect(w.src, w.dst, w.port, w.index)
+        self.add_node(n.op, n.name, _copy.deepcopy(n.params), n.pos, n.requires_grad, n.id,
+                      n.retain_grad, n.frozen_output, at=removed.index)
+        positions = removed.wire_positions or (None,) * len(removed.wires)
+        for w, at in sorted(zip(removed.wires, positions),
+                            key=lambda p: -1 if p[1] is None else p[1]):
+            self.connect(w.src, w.dst, w.port, w.index, at=at)
         for rid in removed.region_ids:
             if rid in self.regions:
                 self.set_region_members(rid, self.regions[rid].members | {n.id})
@@ -283,7 +298,8 @@ class Document:
                    detail={"what": "pos", "old": old, "new": node.pos})
 
     # -- wires ----------------------------------------------------------------------------
-    def connect(self, src, dst, port, index=0) -> Wire:
+    def connect(self, src, dst, port, index=0, at=None) -> Wire:
+        """``at``: position in ``wires`` (default: the end), for undo."""
         self.node(src)
         spec = self.node(dst).spec
         p = spec.port(port)
@@ -296,7 +312,7 @@ class Document:
         if src == dst:
             raise CycleError("a node cannot feed itself (the graph must stay acyclic)")
         g = self._graph()
-        if nx.has_path(g, dst, src):
+        if g.has_path(dst, src):
             raise CycleError(f"wiring {self.nodes[src].name} -> {self.nodes[dst].name} would "
                              "create a cycle")
         for w in self.inputs_of(dst):
@@ -305,20 +321,26 @@ class Document:
                     f"input {port!r} of {self.nodes[dst].name} is already connected "
                     f"(from {self.nodes[w.src].name})")
         wire = Wire(src, dst, port, index)
-        self.wires.append(wire)
-        if g.has_edge(src, dst):
-            g.edges[src, dst]["wires"].append(wire)
+        if at is not None and at < len(self.wires):
+            self.wires.insert(max(0, at), wire)
         else:
-            g.add_edge(src, dst, wires=[wire])
+            self.wires.append(wire)
+        if at is not None and dst in g.succ[src]:
+            self._g = None  # the edge's wire list follows ``wires`` order: rebuild lazily
+        else:
+            g.add_wire(wire)
         self._emit("wire_added", wire=wire, node_id=dst)
         return wire
 
-    def disconnect(self, wire: Wire) -> None:
+    def disconnect(self, wire: Wire) -> int:
+        """Returns the wire's position in ``wires`` (``connect(..., at=)`` puts it back)."""
         if wire not in self.wires:
             raise UnknownNodeError(f"no such wire {wire!r}")
-        self.wires.remove(wire)
+        at = self.wires.index(wire)
+        del self.wires[at]
         self._g = None
         self._emit("wire_removed", wire=wire, node_id=wire.dst)
+        return at
 
     # -- regions --------------------------------------------------------------------------
     def _check_members(self, members) -> set[str]:
@@ -329,7 +351,9 @@ class Document:
             self.node(m)
         return members
 
-    def add_region(self, title, members=(), rect=None, region_id=None, kind="no_grad") -> Region:
+    def add_region(self, title, members=(), rect=None, region_id=None, kind="no_grad",
+                   at=None) -> Region:
+        """``at``: position in ``regions`` (default: the end), for undo."""
         members = self._check_members(members)
         if kind != "no_grad":
             raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad')")
@@ -342,7 +366,13 @@ class Document:
         elif region_id in self.regions:
             raise DuplicateNameError(f"region id {region_id!r} already exists")
         region = Region(region_id, title, members, _rect(rect), kind)
-        self.regions[region_id] = region
+        if at is None or at >= len(self.regions):
+            self.regions[region_id] = region
+        else:
+            items = list(self.regions.items())
+            items.insert(max(0, at), (region_id, region))
+            self.regions.clear()
+            self.regions.update(items)
         self._emit("region_changed", region_id=region_id,
                    detail={"what": "added", "old": set(), "new": set(members)})
         return region
@@ -554,37 +584,51 @@ class Document:
 
     # -- queries --------------------------------------------------------------------------
     def graph(self) -> nx.DiGraph:
-        """A copy: nodes are ids (attribute ``node``); an edge's ``wires`` lists its wires."""
-        g = self._graph().copy()
-        for _, _, data in g.edges(data=True):
-            data["wires"] = list(data["wires"])
-        return g
-
-    def _graph(self) -> nx.DiGraph:
-        if self._g is not None:
-            return self._g
+        """A new networkx graph: nodes are ids (attribute ``node``); an edge's ``wires``
+        lists its wires."""
+        import networkx as nx
         g = nx.DiGraph()
         for nid, n in self.nodes.items():
             g.add_node(nid, node=n)
-        for w in self.wires:
-            if g.has_edge(w.src, w.dst):
-                g.edges[w.src, w.dst]["wires"].append(w)
-            else:
-                g.add_edge(w.src, w.dst, wires=[w])
-        self._g = g
+        for src, outs in self._graph().succ.items():
+            for dst, wires in outs.items():
+                g.add_edge(src, dst, wires=list(wires))
         return g
 
+    def _graph(self) -> _Adjacency:
+        if self._g is None:
+            self._g = _Adjacency(self.nodes, self.wires)
+        return self._g
+
     def topological_order(self) -> list[str]:
-        order = {nid: i for i, nid in enumerate(self.nodes)}
-        return list(nx.lexicographical_topological_sort(self._graph(), key=order.__getitem__))
+        """Kahn's algorithm taking the earliest node in document order first (networkx's
+        lexicographical_topological_sort keyed by position)."""
+        rank = {nid: i for i, nid in enumerate(self.nodes)}
+        g = self._graph()
+        indeg = {nid: len(g.pred[nid]) for nid in self.nodes}
+        heap = [(rank[nid], nid) for nid, d in indeg.items() if d == 0]
+        heapq.heapify(heap)
+        order = []
+        while heap:
+            _, nid = heapq.heappop(heap)
+            order.append(nid)
+            for s in g.succ[nid]:
+                indeg[s] -= 1
+                if indeg[s] == 0:
+                    heapq.heappush(heap, (rank[s], s))
+        if len(order) != len(self.nodes):  # the model forbids cycles
+            raise CycleError("the graph has a cycle")
+        return order
 
     def upstream(self, node_id) -> set[str]:
         self.node(node_id)
-        return nx.ancestors(self._graph(), node_id)
+        g = self._graph()
+        return g.reachable(node_id, g.pred)
 
     def downstream(self, node_id) -> set[str]:
         self.node(node_id)
-        return nx.descendants(self._graph(), node_id)
+        g = self._graph()
+        return g.reachable(node_id, g.succ)
 
     def requires_grad_map(self) -> dict[str, bool]:
         """Which node outputs will require grad, decided statically as torch would: a source
@@ -635,6 +679,59 @@ class Document:
     def layered_layout(self, dx: float = 220.0, dy: float = 130.0) -> dict:
         from .layout import layered_layout
         return layered_layout(self, dx, dy)
+
+
+class _Adjacency:
+    """The wiring as plain dicts (node id -> neighbour id -> wires): the structure queries
+    need, without importing networkx at start-up."""
+
+    __slots__ = ("succ", "pred")
+
+    def __init__(self, nodes, wires) -> None:
+        self.succ: dict[str, dict[str, list[Wire]]] = {nid: {} for nid in nodes}
+        self.pred: dict[str, dict[str, list[Wire]]] = {nid: {} for nid in nodes}
+        for w in wires:
+            self.add_wire(w)
+
+    def add_node(self, nid: str) -> None:
+        self.succ.setdefault(nid, {})
+        self.pred.setdefault(nid, {})
+
+    def remove_node(self, nid: str) -> None:
+        for s in self.succ.pop(nid, {}):
+            self.pred[s].pop(nid, None)
+        for p in self.pred.pop(nid, {}):
+            self.succ[p].pop(nid, None)
+
+    def add_wire(self, w: Wire) -> None:
+        self.succ[w.src].setdefault(w.dst, []).append(w)
+        self.pred[w.dst].setdefault(w.src, []).append(w)
+
+    def has_path(self, a: str, b: str) -> bool:
+        """Is ``b`` reachable from ``a`` (a depth-first search that stops at ``b``)?"""
+        if a == b:
+            return True
+        succ, seen, stack = self.succ, {a}, [a]
+        while stack:
+            for nxt in succ.get(stack.pop(), ()):
+                if nxt == b:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return False
+
+    @staticmethod
+    def reachable(start: str, adj: dict) -> set[str]:
+        """Every node reachable from ``start`` along ``adj`` (``start`` excluded)."""
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            for nxt in adj.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
 
 
 def _float_source(n: Node) -> bool:

@@ -9,6 +9,8 @@ from .._tensor import Tensor
 from ..autograd.graph import Node
 from ._util import attach, grad_enabled, wrap
 
+_make = Tensor._make
+
 
 class MmBackward0(Node):
     __slots__ = ()
@@ -44,8 +46,9 @@ def mm(input, mat2):
         raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    _check_mm(a, b)
-    out = wrap(a @ b)
+    if a.shape[1] != b.shape[0] or a.dtype != b.dtype:
+        _check_mm(a, b)
+    out = _make(a @ b)
     if grad_enabled[0] and (input._requires_grad or mat2._requires_grad):
         node = MmBackward0((input, mat2))
         node.save(input if mat2._requires_grad else None,

@@ -31,13 +31,13 @@ def _unary(node_cls, fn, save_input=False, save_result=False):
             x = input._data
             if x.dtype.kind != "f":
                 x = float_input(input, name)
-            out = _make(fn(x))
+            y = fn(x)
             if grad_enabled[0] and input._requires_grad:
                 node = node_cls((input,))
-                node._result = out._data  # Node.save_result, inlined
-                out._requires_grad = True
-                out.grad_fn = node
-            return out
+                out = _make(y, True, node)
+                node._result = out._data  # Node.save_result, inlined (0-d: the array)
+                return out
+            return _make(y)
     else:
         def op(input):
             x = input._data
@@ -125,6 +125,7 @@ class CosBackward0(Node):
 # 1 as a 0-d array per float dtype: ``one - y`` then skips NumPy's Python-scalar conversion
 # (~0.3 us of a ~0.6 us op on small arrays; same values)
 _ONE = {np.dtype(d): np.ones((), d) for d in (np.float16, np.float32, np.float64)}
+_ZERO = {np.dtype(d): np.zeros((), d) for d in (np.float16, np.float32, np.float64)}
 
 
 class TanhBackward0(Node):
@@ -152,7 +153,10 @@ class ReluBackward0(Node):
 
     def backward(self, F, g):
         # torch's threshold_backward: the mask is a constant, so grad of grad is the mask too
-        return (F.where(F.data(self.result(F)) > 0, g, 0.0),)
+        y = self.result(F)
+        if F is NP:
+            return (np.where(y > _ZERO.get(y.dtype, 0), g, _ZERO.get(g.dtype, 0.0)),)
+        return (F.where(F.data(y) > 0, g, 0.0),)
 
 
 class ReciprocalBackward0(Node):
@@ -299,7 +303,7 @@ def relu(input):
     x = input._data
     if x.dtype.kind == "b":
         raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
-    out = wrap(np.maximum(x, 0))
+    out = wrap(np.maximum(x, _ZERO.get(x.dtype, 0)))
     if grad_enabled[0] and input._requires_grad:
         node = ReluBackward0((input,))
         node.save_result(out)

@@ -239,3 +239,22 @@ def test_second_order_reductions(torch):
     second_order(torch, lambda L, x: L.logsumexp(x, 1, True) * x, a)
     second_order(torch, lambda L, x: (x * x).max(0).values, a)
     second_order(torch, lambda L, x: (x * x).amax(1, True) * x, a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(), (1,), (3, 4), (2, 1, 3)])
+def test_whole_sum_grad_is_a_fresh_accumulating_array(torch, dtype, shape):
+    """SumBackward0 fills a new array (no broadcast view): the leaf keeps it, later backward
+    calls accumulate into that same .grad, in the input's dtype, as torch does."""
+    def run(lib):
+        x = lib.tensor(_x(shape, dtype))
+        x.requires_grad_()
+        x.sum().backward()
+        first = x.grad
+        (x.sum() * 3).backward()
+        x.sum(dtype=lib.float64).backward()
+        return x.grad.tolist(), str(x.grad.dtype), first is x.grad, tuple(x.grad.shape)
+    assert run(engine) == run(torch)
+    x = engine.ones(2, 3, requires_grad=True)
+    x.sum().backward()
+    assert x.grad._data.flags.writeable and x.grad._data.base is None
