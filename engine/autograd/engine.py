@@ -7,6 +7,8 @@ written as soon as it is complete. ``trace`` callbacks see that real order (step
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import backends
 from .grad_mode import _enabled
 from .graph import AccumulateGrad
@@ -89,9 +91,12 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool,
     F = backends.TF if create_graph else backends.NP
     prev_mode = _enabled[0]
     _enabled[0] = create_graph
+    # torch computes nan/inf gradients silently; NumPy would warn from inside the formulas
+    # (one errstate per backward call costs ~1 us, nothing per node)
     try:
-        return _run(roots, grads, retain_graph, create_graph, capture, accumulate,
-                    accumulate_only, F)
+        with np.errstate(all="ignore"):
+            return _run(roots, grads, retain_graph, create_graph, capture, accumulate,
+                        accumulate_only, F)
     finally:
         _enabled[0] = prev_mode
 
