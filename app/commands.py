@@ -106,30 +106,20 @@ class RemoveNodes(DocCommand):
         self.extra_wires = [w for w in dict.fromkeys(wires)
                             if w.src not in ids and w.dst not in ids]
         self._removed: list = []       # model.Removed records, in removal order
-        self._wires: list[Wire] = []   # the single wires disconnected
+        self._wires: list = []         # (wire, its position) of the single wires disconnected
 
     def _redo(self):
         doc = self.doc
-        self._wires = [w for w in self.extra_wires if w in doc.wires]
-        for w in self._wires:
-            doc.disconnect(w)
+        self._wires = [(w, doc.disconnect(w)) for w in self.extra_wires if w in doc.wires]
         self._removed = [doc.remove_node(n) for n in self.node_ids]
 
     def _undo(self):
         doc = self.doc
-        # all nodes first, then all wires: a wire may join two removed nodes
-        for r in self._removed:
-            _restore_node(doc, r.node)
-        wires = {w for r in self._removed for w in r.wires} | set(self._wires)
-        for w in sorted(wires, key=_wire_key):
-            if w not in doc.wires:
-                doc.connect(w.src, w.dst, w.port, w.index)
-        for r in self._removed:
-            for rid in r.region_ids:
-                if rid in doc.regions:
-                    doc.set_region_members(rid, doc.regions[rid].members | {r.node.id})
-            if r.was_root:
-                doc.set_setting("root", r.node.id)
+        # the reverse of _redo, each item back at its old position: an identical document
+        for r in reversed(self._removed):
+            doc.restore_node(r)
+        for w, at in reversed(self._wires):
+            doc.connect(w.src, w.dst, w.port, w.index, at=at)
 
 
 class Connect(DocCommand):
@@ -150,19 +140,20 @@ class Connect(DocCommand):
         self.replaced = [w for w in doc.wires
                          if w.dst == self.dst and w.port == self.port and w.index == self.index
                          and not _is_variadic(doc, self.dst, self.port)]
-        for w in self.replaced:
-            doc.disconnect(w)
+        self._replaced_at = [doc.disconnect(w) for w in self.replaced]
         try:
             self.wire = doc.connect(self.src, self.dst, self.port, self.index)
         except DocumentError:
-            for w in self.replaced:  # leave the document as it was
-                doc.connect(w.src, w.dst, w.port, w.index)
+            self._restore_replaced()  # leave the document as it was
             raise
+
+    def _restore_replaced(self):
+        for w, at in reversed(list(zip(self.replaced, self._replaced_at))):
+            self.doc.connect(w.src, w.dst, w.port, w.index, at=at)
 
     def _undo(self):
         self.doc.disconnect(self.wire)
-        for w in self.replaced:
-            self.doc.connect(w.src, w.dst, w.port, w.index)
+        self._restore_replaced()
 
 
 def _is_variadic(doc, node_id, port) -> bool:
@@ -180,11 +171,11 @@ class Disconnect(DocCommand):
         self.wire = wire
 
     def _redo(self):
-        self.doc.disconnect(self.wire)
+        self._at = self.doc.disconnect(self.wire)
 
     def _undo(self):
         w = self.wire
-        self.wire = self.doc.connect(w.src, w.dst, w.port, w.index)
+        self.wire = self.doc.connect(w.src, w.dst, w.port, w.index, at=self._at)
 
 
 class MoveNodes(DocCommand):
@@ -300,11 +291,12 @@ class RemoveRegion(DocCommand):
         self.region = copy.deepcopy(doc.regions[region_id])
 
     def _redo(self):
+        self._at = list(self.doc.regions).index(self.region_id)
         self.doc.remove_region(self.region_id)
 
     def _undo(self):
         r = self.region
-        self.doc.add_region(r.title, set(r.members), rect=r.rect, region_id=r.id)
+        self.doc.add_region(r.title, set(r.members), rect=r.rect, region_id=r.id, at=self._at)
 
 
 class Paste(DocCommand):
@@ -330,7 +322,7 @@ class Paste(DocCommand):
         if self.added:  # redo: re-create exactly what the first run created
             for node in self.added:
                 _restore_node(doc, node)
-            for w in sorted(self.wires, key=_wire_key):
+            for w in self.wires:  # in the first run's order: the same document
                 doc.connect(w.src, w.dst, w.port, w.index)
             return
         done: list[str] = []

@@ -137,7 +137,8 @@ class MainWindow(QMainWindow):
 
         self._build_docks()
         self.acts = _actions.build(self)
-        for dock in (self.palette_dock, self.inspector_dock, self.log_dock, self.undo_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.log_dock, self.undo_dock,
+                     self.code_dock):
             self.docks_menu.addAction(dock.toggleViewAction())
         self._counts = QLabel(self)
         self._counts.setObjectName("countsLabel")
@@ -216,6 +217,11 @@ class MainWindow(QMainWindow):
         self.undo_dock = self._dock("History", self.undo_view,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.log_dock, self.undo_dock)
+        self.code_view = self._make_code_view()
+        self.code_dock = self._dock("Code", self.code_view,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.code_dock.visibilityChanged.connect(self.code_view.set_shown)
+        self.tabifyDockWidget(self.undo_dock, self.code_dock)
         self.log_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 360],
                          Qt.Orientation.Horizontal)
@@ -230,6 +236,19 @@ class MainWindow(QMainWindow):
         w.renamed.connect(self.rename_node)
         w.flagEdited.connect(self.set_flag)
         return w
+
+    def _make_code_view(self):
+        """The equivalent PyTorch code (brief: bottom panel); rebuilt after each forward, only
+        while its tab is shown."""
+        from widgets.code_view import CodeView
+        w = CodeView(self)
+        w.copied.connect(lambda _text: self.status("Copied the PyTorch code", 2000))
+        w.set_source(self._code_source)
+        self.resultsChanged.connect(w.refresh)
+        return w
+
+    def _code_source(self):
+        return self._doc, self._results
 
     def _make_popup(self):
         from widgets.search_popup import OpSearchPopup
@@ -641,7 +660,7 @@ class MainWindow(QMainWindow):
         _actions.refresh_icons({a.objectName(): a for a in self.findChildren(QAction)})
         self.log_widget.clear_button.setIcon(_actions.icon("delete"))
         self.acts[f"theme_{theme.current_name()}"].setChecked(True)
-        for obj in (self.scene, self.view, self.palette, self.inspector, self.popup,
+        for obj in (self.scene, self.view, self.palette, self.inspector, self.popup, self.code_view,
                     self.log_widget, getattr(self, "autograd", None)):
             fn = getattr(obj, "apply_theme", None)
             if fn is not None:

@@ -3,8 +3,8 @@
 Built from the executor's values ({doc node id: engine Tensor}) by walking
 `grad_fn.next_functions`: one box per grad_fn (torch's names: AddBackward0, MmBackward0 ...,
 AccumulateGrad), the leaves (variable name and shape, light blue as in torchviz) under their
-AccumulateGrad, and the root tensor (green) above its grad_fn. Layers come from networkx's
-topological generations, root on top; arrows follow the gradient (next_functions).
+AccumulateGrad, and the root tensor (green) above its grad_fn. Layers are the topological
+generations, root on top; arrows follow the gradient (next_functions).
 
 Every box belongs to a document node: a tensor's grad_fn to that tensor's node, internal
 grad_fns (MmBackward0 under matmul's SqueezeBackward4) to the node whose grad_fn reaches them,
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import networkx as nx
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -44,10 +43,14 @@ from . import theme
 LEAF_FILL = "#add8e6"
 ROOT_FILL = "#caff70"
 ON_LIGHT_TEXT = "#1b1d22"
-LAYER_GAP = 46.0
+LAYER_GAP = 26.0  # compact: the view usually lives in a small dock
 H_GAP = 22.0
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
 LOD_TEXT = 0.4  # below this scale boxes are drawn without text (the 40000 chips idea)
+# fit() never goes below this: labels stay readable in a small dock; a graph that is still
+# too big shows its root end and scrolls (scroll bars appear, drag pans)
+MIN_FIT_ZOOM = 0.75
+FIT_MARGIN = 16.0
 _SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
 
 
@@ -73,6 +76,48 @@ def _reachable(fns) -> set[int]:
                 out.add(id(nxt))
                 stack.append(nxt)
     return out
+
+
+class _Dag:
+    """The few digraph operations the layout needs (networkx costs a long import at
+    start-up): nodes in insertion order, edges carrying a multiplicity ``n``."""
+
+    def __init__(self) -> None:
+        self.succ: dict = {}
+        self.pred: dict = {}
+
+    def add_node(self, u) -> None:
+        self.succ.setdefault(u, {})
+        self.pred.setdefault(u, {})
+
+    def add_edge(self, u, v) -> None:
+        """One more edge u -> v (parallel edges raise the multiplicity)."""
+        self.add_node(u)
+        self.add_node(v)
+        self.succ[u][v] = self.succ[u].get(v, 0) + 1
+        self.pred[v][u] = self.succ[u][v]
+
+    def edges(self):
+        """(u, v, multiplicity) in insertion order."""
+        return [(u, v, n) for u, outs in self.succ.items() for v, n in outs.items()]
+
+    def predecessors(self, v):
+        return iter(self.pred.get(v, ()))
+
+    def generations(self):
+        """Layers of the DAG: sources first, each node one layer below its last parent
+        (networkx's topological_generations)."""
+        indeg = {u: len(p) for u, p in self.pred.items()}
+        layer = [u for u, d in indeg.items() if d == 0]
+        while layer:
+            yield layer
+            nxt = []
+            for u in layer:
+                for v in self.succ[u]:
+                    indeg[v] -= 1
+                    if indeg[v] == 0:
+                        nxt.append(v)
+            layer = nxt
 
 
 class _Fonts:
@@ -255,8 +300,8 @@ class BackwardView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)  # pan: drag the background
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self._scene.selectionChanged.connect(self._selection_changed)
         self.apply_theme()
@@ -294,7 +339,7 @@ class BackwardView(QGraphicsView):
                       if t.grad_fn is not None and id(t.grad_fn) not in consumed
                       and owner_of_fn.get(id(t.grad_fn)) == d]
 
-        g = nx.DiGraph()
+        g = _Dag()
         order: list = []
         # breadth-first from the roots: an internal grad_fn inherits its first parent's node
         queue = []
@@ -305,7 +350,7 @@ class BackwardView(QGraphicsView):
             g.add_node(ritem)
             fn_item = self._fn_item(t.grad_fn, owner_of_fn.get(id(t.grad_fn), doc_id), names,
                                     owner_of_var, tensors)
-            g.add_edge(ritem, fn_item, n=1)
+            g.add_edge(ritem, fn_item)
             order.append(ritem)
             queue.append(t.grad_fn)
         seen = {id(fn) for fn in queue}
@@ -318,10 +363,7 @@ class BackwardView(QGraphicsView):
                     continue
                 owner = owner_of_fn.get(id(nxt), item.doc_id)
                 nitem = self._fn_item(nxt, owner, names, owner_of_var, tensors)
-                if g.has_edge(item, nitem):
-                    g[item][nitem]["n"] += 1
-                else:
-                    g.add_edge(item, nitem, n=1)
+                g.add_edge(item, nitem)
                 if id(nxt) not in seen:
                     seen.add(id(nxt))
                     queue.append(nxt)
@@ -332,18 +374,18 @@ class BackwardView(QGraphicsView):
                         litem = self._add_item("leaf", label or shape_text(leaf),
                                                shape_text(leaf) if label else "", vid,
                                                tensor=leaf)
-                        g.add_edge(nitem, litem, n=1)
+                        g.add_edge(nitem, litem)
         for it in self._items:
             g.add_node(it)
         self._layout(g, order)
-        for u, v, data in g.edges(data=True):
-            n = data["n"]
+        for u, v, n in g.edges():
             for k in range(n):
                 self._edges.append(BackwardEdge(u, v, (k - (n - 1) / 2) * 10.0))
         for e in self._edges:
             self._scene.addItem(e)
         self._set_placeholder(not self._items)
-        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-200, -200, 200, 200))
+        m = FIT_MARGIN  # tight: scroll bars show only when the graph does not fit
+        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-m, -m, m, m))
         self._needs_fit = self._auto_fit = True
         if self.isVisible():
             self.fit()
@@ -382,7 +424,7 @@ class BackwardView(QGraphicsView):
         comma = "," if len(fn.next_functions) == 1 else ""  # a 1-tuple prints as (x,)
         return f"{fn_name(fn)}{where}\nnext_functions: ({edges}{comma})"
 
-    def _layout(self, g: nx.DiGraph, order: list) -> None:
+    def _layout(self, g: _Dag, order: list) -> None:
         """Layers from the topological generations. Within a layer, boxes are ordered by the
         mean position of their parents and placed as close to it as the gaps allow (a box
         with one parent sits right under it), then the layer is shifted so that the boxes
@@ -390,7 +432,7 @@ class BackwardView(QGraphicsView):
         rank = {it: i for i, it in enumerate(order)}
         y = 0.0
         xpos: dict[BackwardItem, float] = {}
-        for layer in nx.topological_generations(g):
+        for layer in g.generations():
             want = {}
             for it in layer:
                 ps = [xpos[p] for p in g.predecessors(it) if p in xpos]
@@ -509,15 +551,25 @@ class BackwardView(QGraphicsView):
         return self.transform().m11()
 
     def fit(self) -> None:
+        """The whole graph when it fits at a readable scale (at most 1:1, centred); else
+        ``MIN_FIT_ZOOM`` with the root end (top) in view, centred on the root."""
         rect = self._scene.itemsBoundingRect()
         self._needs_fit = False
         if rect.isEmpty():
             return
+        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        vp = self.viewport().size()
+        z = min(1.0, vp.width() / rect.width(), vp.height() / rect.height())
+        z = max(z, MIN_FIT_ZOOM)
         self.resetTransform()
-        self.fitInView(rect.adjusted(-24, -24, 24, 24), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.0:  # small graphs stay at 1:1, centred
-            self.resetTransform()
-            self.centerOn(rect.center())
+        self.scale(z, z)
+        cx, cy = rect.center().x(), rect.center().y()
+        if rect.width() * z > vp.width():  # too wide: the root's column
+            roots = [it for it in self._items if it.kind == "root"] or self._items
+            cx = roots[0].pos().x()
+        if rect.height() * z > vp.height():  # too tall: the top rows (root first)
+            cy = rect.top() + vp.height() / z / 2
+        self.centerOn(cx, cy)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

@@ -355,7 +355,7 @@ class InspectorWidget(QWidget):
         self.spec = spec
         self.editors = {}
         self.flag_boxes = {}
-        _, layout = self._new_page()
+        page, layout = self._new_page()
         title = QLabel(f"<b>{spec.title}</b>  <span style='color:gray'>{spec.category}</span>")
         title.setObjectName("inspectorTitle")
         layout.addWidget(title)
@@ -401,7 +401,9 @@ class InspectorWidget(QWidget):
             layout.addWidget(view, 1)
             view.show()
         # torch's UserWarning for .grad of a non-leaf (TensorView shows it itself)
-        self.grad_warning = QLabel(self.scroll.widget())
+        # parented to the page even when the rich views show the warning themselves and the
+        # label stays out of the layout: a parentless label would be a stray top-level widget
+        self.grad_warning = QLabel(page)
         self.grad_warning.hide()
         self.grad_warning.setObjectName("gradWarning")
         self.grad_warning.setWordWrap(True)

@@ -72,8 +72,15 @@ def preview_image(obj, kind: str = "value", width: int = 184, height: int = 44,
 
 
 def paint_preview(painter: QPainter, rect: QRectF, obj, kind: str = "value") -> None:
-    """Draw the preview of `obj` into `rect` (cached image at the device's pixel ratio)."""
+    """Draw the preview of `obj` into `rect` (cached image at the device's pixel ratio). A
+    number is drawn as text by the painter itself, so it stays crisp at every zoom (an image
+    of text scaled by the view drops pixel columns: "0.4811" read as "A.4R11")."""
     if obj is None:
+        return
+    data = _unwrap(obj)[0]
+    if getattr(data, "ndim", None) == 0:
+        text, chip = scalar_parts(data, kind)
+        _paint_number(painter, QRectF(rect), text, chip)
         return
     dev = painter.device()
     dpr = dev.devicePixelRatioF() if dev is not None else 1.0
@@ -157,52 +164,44 @@ def _blank(pw: int, ph: int, dpr: float) -> QImage:
     return image
 
 
+_fonts: dict = {}  # pixel size -> (QFont, QFontMetricsF): no allocation per paint
+
+
 def _font(px: float) -> QFont:
-    f = QFont("DejaVu Sans Mono")
-    f.setStyleHint(QFont.StyleHint.Monospace)
-    f.setPixelSize(max(6, int(px)))
-    return f
+    return _font_and_metrics(px)[0]
+
+
+def _font_and_metrics(px: float):
+    size = max(6, int(px))
+    hit = _fonts.get(size)
+    if hit is None:
+        f = QFont("DejaVu Sans Mono")
+        f.setStyleHint(QFont.StyleHint.Monospace)
+        f.setPixelSize(size)
+        hit = _fonts[size] = (f, QFontMetricsF(f))
+    return hit
+
+
+def number_font(height: float) -> QFont:
+    """The font a number preview `height` logical pixels tall is written in."""
+    return _font(min(16.0, height * 0.5))
 
 
 def format_number(v) -> str:
-    """Short form of a scalar for the node (torch prints 4 decimals)."""
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    v = float(v)
-    if not np.isfinite(v):
-        return "nan" if np.isnan(v) else ("inf" if v > 0 else "-inf")
-    if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-4):
-        return f"{v:.4e}"
-    return f"{v:.4f}"
+    """A scalar as torch prints a 0-d tensor of it: ``0.4811``, ``2.``, ``1.0000e-05``,
+    ``nan``, ``True``, ``7`` (engine._formatting is the port of torch's formatter)."""
+    from engine._formatting import _Formatter
+    a = np.asarray(v)
+    if a.dtype.kind == "b":
+        return str(bool(a))
+    if a.dtype.kind not in "fiu":  # an object / python number of another kind
+        a = np.asarray(float(v))
+    return _Formatter(a.reshape(1)).format(a.item()).strip()
 
 
-def _text_image(pw, ph, dpr, text, chip: QColor | None) -> QImage:
-    """A colored chip (the number's color in the map) followed by the number."""
-    image = _blank(pw, ph, dpr)
-    w, h = pw / dpr, ph / dpr
-    p = QPainter(image)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    x = 2.0
-    if chip is not None:
-        side = min(h - 6, 22.0)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(chip)
-        p.drawRoundedRect(QRectF(x, (h - side) / 2, side, side), 3, 3)
-        x += side + 8
-    font = _font(min(16.0, h * 0.42))
-    fm = QFontMetricsF(font)
-    p.setFont(font)
-    p.setPen(theme.color("node_text") if chip is not None else theme.color("text_muted"))
-    text = fm.elidedText(text, Qt.TextElideMode.ElideRight, w - x - 2)
-    p.drawText(QPointF(x, (h + fm.ascent() - fm.descent()) / 2), text)
-    p.end()
-    return image
-
-
-def _scalar_image(a: np.ndarray, kind, pw, ph, dpr) -> QImage:
+def scalar_parts(a, kind: str = "value") -> tuple[str, QColor]:
+    """(text, chip color) of a 0-d preview: the number and its color in the map."""
+    a = np.asarray(a)
     v = a.item()
     f = float(v)
     if kind == "grad":  # a single number: its sign is all the map can say
@@ -211,7 +210,41 @@ def _scalar_image(a: np.ndarray, kind, pw, ph, dpr) -> QImage:
     else:
         lims = (f - 1.0, f + 1.0) if np.isfinite(f) else (0.0, 1.0)
     r, g, b = colormaps.rgb_at(kind, f, lims)
-    return _text_image(pw, ph, dpr, format_number(v), QColor(r, g, b))
+    return format_number(a), QColor(r, g, b)
+
+
+def _paint_number(p: QPainter, rect: QRectF, text: str, chip: QColor | None) -> None:
+    """A colored chip (the number's color in the map) followed by the number, in `rect`."""
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    h = rect.height()
+    x = rect.left() + 2.0
+    if chip is not None:
+        side = max(4.0, min(h - 6, 22.0))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(chip)
+        p.drawRoundedRect(QRectF(x, rect.top() + (h - side) / 2, side, side), 3, 3)
+        x += side + 8
+    font, fm = _font_and_metrics(min(16.0, h * 0.5))
+    p.setFont(font)
+    p.setPen(theme.color("node_text") if chip is not None else theme.color("text_muted"))
+    text = fm.elidedText(text, Qt.TextElideMode.ElideRight, rect.right() - x - 2)
+    p.drawText(QPointF(x, rect.top() + (h + fm.ascent() - fm.descent()) / 2), text)
+    p.restore()
+
+
+def _text_image(pw, ph, dpr, text, chip: QColor | None) -> QImage:
+    image = _blank(pw, ph, dpr)
+    p = QPainter(image)
+    _paint_number(p, QRectF(0, 0, pw / dpr, ph / dpr), text, chip)
+    p.end()
+    return image
+
+
+def _scalar_image(a: np.ndarray, kind, pw, ph, dpr) -> QImage:
+    text, chip = scalar_parts(a, kind)
+    return _text_image(pw, ph, dpr, text, chip)
 
 
 def _columns(v: np.ndarray, n_cols: int) -> np.ndarray:

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMessageBox
 
 from engine.document import fileformat
 from engine.document.model import Wire
@@ -642,3 +642,98 @@ def test_screenshot_shows_nodes_and_wires(qtbot, window, tmp_path):
     empty = QPointF(body.center().x(), body.bottom() + 300)
     if not any(i.sceneBoundingRect().contains(empty) for i in window.scene.items()):
         assert not differs(at(empty), canvas_bg, 30)
+
+
+# -- the PyTorch code panel ------------------------------------------------------------------
+def test_code_dock_follows_every_edit(qtbot, window):
+    """Bottom panel, tabbed with Log and History: the exporter's script of the document,
+    rebuilt after each command (coalesced by the window's refresh), undo included."""
+    from engine.document import export
+    cv = window.code_view
+    area = window.dockWidgetArea
+    assert area(window.code_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    assert window.code_dock in window.tabifiedDockWidgets(window.log_dock)
+    assert window.code_dock.toggleViewAction() in window.docks_menu.actions()
+    window.code_dock.raise_()
+    qtbot.waitUntil(cv.is_shown, timeout=2000)
+    doc = window.document()
+    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results())
+    z = by_name(window, "z").id
+    builds = cv.build_count
+    window.rename_node(z, "logits")  # a command, as the inspector sends it
+    window.set_param(by_name(window, "w").id, "shape", (5, 4))  # -> y is now 3 vs 4: error
+    window.set_param(by_name(window, "y").id, "shape", (4,))
+    qtbot.waitUntil(lambda: "logits = xw + b" in cv.editor.toPlainText(), timeout=2000)
+    assert "torch.randn(5, 4," in cv.editor.toPlainText()
+    assert "torch.zeros(4)" in cv.editor.toPlainText()
+    assert cv.build_count == builds + 1  # three edits, one coalesced refresh
+    assert "z = " not in cv.editor.toPlainText()
+    # an unconnected required input: the exporter's message instead of code
+    wire = Wire(by_name(window, "xw").id, z, "input")
+    window.on_disconnect_requested(wire)
+    qtbot.waitUntil(lambda: cv.error() is not None, timeout=2000)
+    assert "not connected" in cv.editor.toPlainText() and cv.message.isVisible()
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: "logits = xw + b" in cv.editor.toPlainText(), timeout=2000)
+    for _ in range(3):
+        window.undo_stack.undo()
+    qtbot.waitUntil(lambda: "z = xw + b" in cv.editor.toPlainText(), timeout=2000)
+    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results())
+    # the copy button puts it on the clipboard
+    cv.copy_button.click()
+    assert QApplication.clipboard().text() == cv.editor.toPlainText()
+
+
+def test_hidden_code_tab_costs_nothing_until_shown(qtbot, window):
+    cv = window.code_view
+    window.log_dock.raise_()
+    qtbot.waitUntil(lambda: not cv.is_shown(), timeout=2000)  # the tab behind the log
+    builds = cv.build_count
+    b = by_name(window, "b").id
+    for i in range(3):
+        window.rename_node(b, f"bias{i}")
+        window.refresh_results()
+    assert cv.build_count == builds
+    window.code_dock.raise_()
+    qtbot.waitUntil(lambda: "bias2 = torch.randn(3" in cv.editor.toPlainText(), timeout=2000)
+    assert cv.build_count == builds + 1
+
+
+def test_start_up_does_not_import_networkx():
+    """networkx costs 0.1-0.5 s of the start-up: the window with the tutorial, a forward, the
+    backward graph and the code panel all run without it (only auto-layout loads it)."""
+    script = (
+        "import os, sys, tempfile\n"
+        "os.environ['GRADCANVAS_SETTINGS_DIR'] = tempfile.mkdtemp()\n"
+        "os.environ['GRADCANVAS_RECOVERY_DIR'] = tempfile.mkdtemp()\n"
+        "from PySide6.QtTest import QTest\n"
+        "from app.main_window import create_application, startup_window\n"
+        "app = create_application()\n"
+        "w = startup_window(); w.show(); w.code_dock.raise_(); QTest.qWait(300)\n"
+        "assert w.code_view.text().startswith('# Generated'), w.code_view.text()\n"
+        "ctl = w.autograd\n"
+        "if ctl is not None and hasattr(ctl, 'update_backward_view_now'):\n"
+        "    ctl.update_backward_view_now()\n"
+        "    assert ctl.backward_view.graph_items()\n"
+        "print('networkx' in sys.modules, round(w.startup_ms))\n"
+        "w.undo_stack.setClean(); w.close()\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[0] == "False", r.stdout
+
+
+def test_inspector_grad_warning_label_has_a_parent(qtbot, window):
+    before = {id(w) for w in QApplication.topLevelWidgets()}
+    for name in ("z", "w", "loss", "z"):
+        window.scene.select_nodes([by_name(window, name).id])
+        qtbot.waitUntil(lambda n=name: window.inspector.node_id == by_name(window, n).id,
+                        timeout=2000)
+    label = window.inspector.grad_warning
+    assert label.objectName() == "gradWarning"
+    assert label.parent() is not None and window.inspector.isAncestorOf(label)
+    flush_deletes()
+    stray = [w for w in QApplication.topLevelWidgets()
+             if id(w) not in before and w.parent() is None and isinstance(w, QLabel)]
+    assert stray == []

@@ -188,6 +188,96 @@ def test_remove_node_and_restore(doc):
     assert d.settings.root == ids["loss"]
 
 
+def test_undo_of_removals_gives_back_an_identical_document(doc):
+    d, ids = doc
+    d.add_region("a", [ids["z"]])
+    d.add_region("b", [ids["xw"]])
+    before = d.to_dict()
+    events = record(d)
+    # several removals (a node mid-dict, wires mid-list, a region, a single wire), undone in
+    # reverse order: nodes, wires and regions come back at their old positions
+    at = d.disconnect(Wire(ids["y"], ids["loss"], "target"))
+    assert at == 5
+    r1 = d.remove_node(ids["xw"])
+    r2 = d.remove_node(ids["w"])
+    assert (r1.index, r2.index) == (4, 2) and r1.wire_positions == (0, 1, 2)
+    region = d.remove_region("r1")
+    d.add_region(region.title, region.members, region.rect, region.id, at=0)
+    d.restore_node(r2)
+    d.restore_node(r1)
+    d.connect(ids["y"], ids["loss"], "target", at=at)
+    assert d.to_dict() == before and d == Document.from_dict(before)
+    assert list(d.nodes) == [n["id"] for n in before["nodes"]]
+    assert d.inputs_of(ids["xw"]) == [Wire(ids["x"], ids["xw"], "input"),
+                                      Wire(ids["w"], ids["xw"], "other")]
+    assert d.topological_order()[:3] == [ids["x"], ids["y"], ids["w"]]
+    kinds = [e.kind for e in events]
+    assert kinds.count("node_added") == 2 and kinds.count("wire_added") == 4
+
+
+def test_equality_is_exact_and_content_based(doc):
+    d, ids = doc
+    other = Document.from_dict(d.to_dict())
+    assert other == d and other is not d
+    w = Wire(ids["x"], ids["xw"], "input")
+    d.disconnect(w)
+    d.connect(w.src, w.dst, w.port)  # same wires, another order: not the same document
+    assert d != other and sorted(map(str, d.wires)) == sorted(map(str, other.wires))
+
+
+def test_structure_queries_match_networkx():
+    """The queries run on plain dicts (networkx loads only for graph()/layout): the same
+    answers as networkx on random DAGs, edited (removals, disconnections) along the way."""
+    import random
+
+    import networkx as nx
+    rng = random.Random(5)
+    for _ in range(25):
+        d = Document()
+        ids = [d.add_node("ones" if i < 3 else "add", f"v{i}").id for i in range(12)]
+        for _ in range(30):
+            src, dst = rng.sample(ids, 2)
+            port = rng.choice(["input", "other"])
+            try:
+                d.connect(src, dst, port)
+            except (CycleError, PortOccupiedError, InvalidWireError):
+                pass
+        for _ in range(2):
+            if d.wires:
+                d.disconnect(rng.choice(d.wires))
+        d.remove_node(rng.choice(ids[3:]))
+        g = d.graph()
+        assert sorted(g.nodes) == sorted(d.nodes)
+        assert sorted(g.edges) == sorted({(w.src, w.dst) for w in d.wires})
+        rank = {nid: i for i, nid in enumerate(d.nodes)}
+        assert d.topological_order() == list(
+            nx.lexicographical_topological_sort(g, key=rank.__getitem__))
+        for nid in d.nodes:
+            assert d.upstream(nid) == nx.ancestors(g, nid)
+            assert d.downstream(nid) == nx.descendants(g, nid)
+            assert d.inputs_of(nid) == [w for w in d.wires if w.dst == nid]
+            assert d.outputs_of(nid) == [w for w in d.wires if w.src == nid]
+
+
+def test_editing_and_running_a_document_does_not_import_networkx():
+    """networkx costs 0.1-0.5 s to import: only graph() and the auto-layout load it."""
+    code = (
+        "import sys\n"
+        "from engine.document import fileformat\n"
+        "from engine.document.execution import Executor\n"
+        "from pathlib import Path\n"
+        "d = fileformat.load(Path('resources/examples/tutorial.json'))\n"
+        "ex = Executor(d); ex.forward(); ex.backward()\n"
+        "root = d.settings.root\n"
+        "d.upstream(root); d.backward_dag(root); d.requires_grad_map()\n"
+        "assert 'networkx' not in sys.modules, 'networkx imported'\n"
+        "d.graph()\n"
+        "assert 'networkx' in sys.modules\n")
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_variadic_ports():
     d = Document()
     a, b, c = (d.add_node("ones", params={"shape": [2]}) for _ in range(3))

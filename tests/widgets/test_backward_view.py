@@ -218,7 +218,7 @@ def test_highlight_named_step_follows_the_schedule(bview, executed):
 
 
 def test_refits_on_resize_until_the_user_zooms(qtbot, bview):
-    bview.resize(300, 300)
+    bview.resize(300, 400)  # room for the whole graph at a readable scale
     qtbot.wait(10)
     for it in bview.graph_items():
         assert bview.viewport().rect().contains(
@@ -228,3 +228,35 @@ def test_refits_on_resize_until_the_user_zooms(qtbot, bview):
     bview.resize(500, 500)
     qtbot.wait(10)
     assert bview.zoom() == z
+
+
+def test_small_dock_keeps_labels_readable(qtbot, executed):
+    """In a dock-sized view (~330 x 220) fit() does not shrink the graph until the LOD rule
+    hides its labels: it stays >= MIN_FIT_ZOOM, shows the root end and scrolls."""
+    from PySide6.QtGui import QImage
+
+    from widgets.backward_view import LOD_TEXT, MIN_FIT_ZOOM
+    _, _, values, names = executed
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.resize(330, 220)
+    v.set_graph(values, names)
+    v.show()
+    qtbot.waitExposed(v)
+    assert MIN_FIT_ZOOM <= v.zoom() <= 1.0 and v.zoom() > LOD_TEXT
+    vp = v.viewport().rect()
+    by_title = {it.title: it for it in v.graph_items()}
+    for title in ("loss", "BinaryCrossEntropyWithLogitsBackward0", "AddBackward0"):
+        assert vp.contains(v.mapFromScene(by_title[title].sceneBoundingRect()).boundingRect())
+    assert v.verticalScrollBar().isVisible() and v.verticalScrollBar().maximum() > 0
+    # the labels are painted: text pixels inside the root's grad_fn box
+    img = v.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    box = v.mapFromScene(by_title["AddBackward0"].sceneBoundingRect()).boundingRect()
+    fill = theme.color("node_body").rgb() & 0xFFFFFF
+    text = [(x, y) for x in range(box.left() + 12, box.right() - 12)
+            for y in range(box.top() + 5, box.bottom() - 5)
+            if abs((img.pixel(x, y) & 0xFF) - (fill & 0xFF)) > 60]
+    assert len(text) > 20, len(text)
+    # scrolling down reaches the leaves
+    v.verticalScrollBar().setValue(v.verticalScrollBar().maximum())
+    assert vp.contains(v.mapFromScene(by_title["w"].sceneBoundingRect()).boundingRect())

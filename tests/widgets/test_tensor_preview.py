@@ -5,11 +5,11 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 
 import engine
-from widgets import colormaps, tensor_preview
+from widgets import colormaps, tensor_preview, theme
 from widgets.tensor_preview import paint_preview, preview_image
 
 from .conftest import tutorial_doc
@@ -76,7 +76,8 @@ def test_scalar_grad_chip_color(value, check):
     # the number itself is drawn to the right in the theme's text color
     text_px = [rgba(img, x, y) for x in range(34, 120) for y in range(10, 34)]
     assert any(p[3] > 100 for p in text_px)
-    assert tensor_preview.format_number(np.float32(value)) in ("0.5000", "-0.5000", "0.0000")
+    # torch's texts: tensor(0.5000), tensor(-0.5000), tensor(0.)
+    assert tensor_preview.format_number(np.float32(value)) in ("0.5000", "-0.5000", "0.")
 
 
 # -- vectors ---------------------------------------------------------------------------------------
@@ -204,6 +205,67 @@ def test_paint_preview_into_a_rect():
     p.end()
     assert redish(rgba(img, 60, 30 + H // 2))
     assert rgba(img, 20, 10)[:3] == (0x2E, 0x33, 0x3D)  # outside the rect: untouched
+
+
+@pytest.mark.parametrize("value", [0.48114, 2.0, 0.0, -0.0, 1e-5, -3.5e-7, 123456.7, 1e9,
+                                   -0.5, 99999.5, 3e8, float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_number_text_is_torch_print_of_a_0d_tensor(torch, value, dtype):
+    t = torch.tensor(value, dtype=getattr(torch, dtype))
+    want = str(t)[len("tensor("):].split(",")[0].rstrip(")")
+    assert tensor_preview.format_number(t.numpy()) == want
+    assert tensor_preview.format_number(engine.tensor(value, dtype=getattr(engine, dtype))
+                                        ._data) == want
+
+
+def test_number_texts_of_ints_and_bools(torch):
+    for v in (7, -3, True, False):
+        assert tensor_preview.format_number(torch.tensor(v).numpy()) == str(torch.tensor(v))[7:-1]
+
+
+def _ink(img: QImage, x0: int, bg: QColor) -> set[tuple[int, int]]:
+    """Pixels (right of x0) far from the background: the glyphs."""
+    return {(x, y) for x in range(x0, img.width()) for y in range(img.height())
+            if abs(img.pixelColor(x, y).lightness() - bg.lightness()) > 60}
+
+
+@pytest.mark.parametrize("scale", [0.8, 1.0, 1.7])
+def test_number_is_crisp_text_at_any_zoom(monkeypatch, scale):
+    """The 0-d preview of a node (rect 150 x 22, as the canvas gives it) painted through a
+    zoomed view: the number is vector text, pixel for pixel what drawText makes of "0.4811"
+    at that zoom, not a cached picture of it resampled (which lost columns: "A.4R11")."""
+    monkeypatch.setattr(tensor_preview, "preview_image",
+                        lambda *a, **k: pytest.fail("a number must not be an image"))
+    bg = QColor("#2e333d")
+    h = 22.0
+    text = tensor_preview.format_number(np.float32(0.48114))
+    assert text == "0.4811"
+    size = (int(160 * scale) + 2, int(h * scale) + 2)
+
+    def canvas():
+        img = QImage(*size, QImage.Format.Format_RGB32)
+        img.fill(bg)
+        return img
+
+    got = canvas()
+    p = QPainter(got)
+    p.scale(scale, scale)
+    paint_preview(p, QRectF(0, 0, 150, h), engine.tensor(0.48114), "value")
+    p.end()
+    ref = canvas()  # the text alone, where the layout puts it: after a chip of side h - 6
+    p = QPainter(ref)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    p.scale(scale, scale)
+    font = tensor_preview.number_font(h)
+    fm = QFontMetricsF(font)
+    p.setFont(font)
+    p.setPen(theme.color("node_text"))
+    p.drawText(QPointF(2 + (h - 6) + 8, (h + fm.ascent() - fm.descent()) / 2), text)
+    p.end()
+    x0 = int(np.ceil((2 + (h - 6) + 3) * scale))  # between the chip and the text
+    got_ink, ref_ink = _ink(got, x0, bg), _ink(ref, x0, bg)
+    assert len(ref_ink) > 40
+    assert len(got_ink ^ ref_ink) <= 0.03 * len(ref_ink), (len(got_ink ^ ref_ink), len(ref_ink))
 
 
 # -- numbers on hover ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import weakref
 
-import networkx as nx
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
@@ -22,6 +21,18 @@ log = logging.getLogger(__name__)
 PORT_HIT_PX = 11.0  # port grab radius in screen pixels, whatever the zoom
 PORT_HIT_MAX = 12.0  # ... capped in scene units
 SCENE_MARGIN = 2000.0
+
+
+def _reach(start, edges) -> set:
+    """Nodes reachable from ``start`` along ``edges`` {node: [next, ...]} (plain dicts: no
+    networkx import at start-up)."""
+    seen, stack = set(), [start]
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def _spec(op):
@@ -389,12 +400,15 @@ class GraphScene(QGraphicsScene):
         if leaf is None or base is None or self._hl_root is None:
             return base
         nodes, wires = base
-        g = nx.DiGraph()
-        g.add_edges_from((w.src, w.dst) for w in wires)
+        succ: dict = {}
+        pred: dict = {}
+        for w in wires:
+            succ.setdefault(w.src, []).append(w.dst)
+            pred.setdefault(w.dst, []).append(w.src)
         root = self._hl_root
-        if leaf not in g or root not in g:
+        if leaf not in succ or root not in pred:
             return base
-        on_path = (nx.descendants(g, leaf) & nx.ancestors(g, root)) | {leaf, root}
+        on_path = (_reach(leaf, succ) & _reach(root, pred)) | {leaf, root}
         return on_path, {w for w in wires if w.src in on_path and w.dst in on_path}
 
     def _apply_highlight(self) -> None:
@@ -638,7 +652,7 @@ class GraphScene(QGraphicsScene):
             if w.dst == dst and w.port == port and w.index == index:
                 return (f"input {port!r} of {nodes[dst].name} is already connected "
                         f"(from {nodes[w.src].name})")
-        if nx.has_path(doc.graph(), dst, src):
+        if src in doc.downstream(dst):
             return f"wiring {nodes[src].name} -> {nodes[dst].name} would create a cycle"
         return None
 
