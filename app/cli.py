@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 PROG = "gradcanvas"
 SUBCOMMANDS = ("run", "export", "check")
@@ -65,7 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             return int(e.code or 0)
         if args.command is None:
             return launch_gui(None, [])
-        return {"run": cmd_run, "export": cmd_export, "check": cmd_check}[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            # numpy's floating-point notes ("invalid value encountered in log") are the
+            # engine's internals: torch prints nothing for log(-1)
+            warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
+            return {"run": cmd_run, "export": cmd_export, "check": cmd_check}[args.command](args)
     except CliError as e:
         _error(str(e))
         return e.code
@@ -76,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug, not the user's fault: still one line, not a traceback
         _error(f"internal error: {type(e).__name__}: {e}")
         return EXIT_GRAPH
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """torch's warnings (``var(): degrees of freedom is <= 0 ...``) as one line each, without
+    the engine's source location."""
+    text = " ".join(str(message).split())
+    print(f"{PROG}: warning: {text}", file=sys.stderr)
 
 
 def _error(message: str) -> None:
@@ -109,6 +122,8 @@ def load(path: str):
     try:
         return fileformat.load(path)
     except fileformat.FileFormatError as e:
+        if e.message.startswith(f"cannot read {path}:"):  # names the file already
+            raise CliError(e.message, EXIT_USAGE) from None
         where = f" {e.path}:" if e.path else ""
         raise CliError(f"{path}:{where} {e.message}", EXIT_USAGE) from None
 
@@ -131,11 +146,11 @@ def first_error(document, results) -> str | None:
 
 
 def find_node(document, ref: str) -> str:
-    if ref in document.nodes:
-        return ref
-    for node in document.nodes.values():
+    for node in document.nodes.values():  # names first: a node may be *named* "n3"
         if node.name == ref:
             return node.id
+    if ref in document.nodes:
+        return ref
     raise CliError(f"no node named '{ref}' in the document", EXIT_USAGE)
 
 
@@ -179,6 +194,10 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _grad_fn(r) -> str:
     return f"<{r.grad_fn}>" if r.grad_fn else "None"
 
@@ -198,7 +217,9 @@ def print_run(doc, results, root, backward_error) -> None:
                   f"grad_fn={_grad_fn(r)}")
     if root is None:
         return
-    print(f"\n{doc.nodes[root].name}.backward()")
+    from engine.document.export import backward_call
+    print()  # the call as the exported script writes it (seed, retain_graph)
+    print(backward_call(_rooted(doc, root), results))
     if backward_error is not None:
         print(f"error: {backward_error}")
         return
@@ -206,6 +227,15 @@ def print_run(doc, results, root, backward_error) -> None:
         r, node = results.get(nid), doc.nodes[nid]
         if r is not None and r.value is not None and (r.is_leaf or node.retain_grad):
             print(f"{node.name}.grad = {_indent(repr(r.grad), len(node.name) + 8)}")
+
+
+def _rooted(doc, root):
+    """``doc`` with ``root`` as its backward root (the CLI's --backward NODE)."""
+    if doc.settings.root == root:
+        return doc
+    other = doc.copy()
+    other.settings.root = root
+    return other
 
 
 def _indent(text: str, n: int) -> str:
@@ -236,7 +266,7 @@ def run_json(doc, results, root, backward_error, file) -> dict:
             "shape": list(r.shape) if r and r.shape is not None else None,
             "dtype": r.dtype if r else None,
             "requires_grad": bool(r.requires_grad) if r else False,
-            "is_leaf": bool(r.is_leaf) if r else True,
+            "is_leaf": bool(r.is_leaf) if r else False,
             "grad_fn": r.grad_fn if r else None,
             "grad": _tensor_json(r.grad) if r else None,
             "grad_repr": repr(r.grad) if r and r.grad is not None else None,
@@ -257,6 +287,8 @@ def cmd_export(args) -> int:
     doc = load(args.file)
     if args.backward_graph and args.to != "dot":
         raise CliError("--backward-graph only applies to --to dot", EXIT_USAGE)
+    if args.literal_values and args.to == "dot":
+        raise CliError("--literal-values only applies to --to torch or --to engine", EXIT_USAGE)
     from engine.document import export
 
     try:
@@ -286,6 +318,7 @@ def cmd_check(args) -> int:
     if error is not None:
         _error(error)
         return EXIT_GRAPH
-    print(f"{args.file}: ok ({len(doc.nodes)} nodes, {len(doc.wires)} wires, "
-          f"{len(doc.regions)} regions)")
+    counts = ", ".join(_plural(len(items), what) for items, what in (
+        (doc.nodes, "node"), (doc.wires, "wire"), (doc.regions, "region")))
+    print(f"{args.file}: ok ({counts})")
     return EXIT_OK

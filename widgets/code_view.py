@@ -212,7 +212,8 @@ class CodeView(QWidget):
                 note = (f"# literal values left out: the sources hold {n:,} elements "
                         f"(more than {MAX_LITERAL_ELEMENTS:,})\n")
         try:
-            code = to_script(doc, "torch", literal_values=literal, results=results or None)
+            code = to_script(doc, "torch", literal_values=literal, results=results or None,
+                             prints="simple")
         except DocumentError as e:
             return None, str(e)
         return note + code, None

@@ -123,7 +123,9 @@ def forward_dot(document, results: Mapping | None = None, graph_name: str = "for
 
     in_region: set[str] = set()
     for region in document.regions.values():
-        members = [document.nodes[m] for m in sorted(region.members) if m in document.nodes]
+        # overlapping frames: graphviz clusters cannot share a node; the first one keeps it
+        members = [document.nodes[m] for m in sorted(region.members)
+                   if m in document.nodes and m not in in_region]
         in_region.update(n.id for n in members)
         lines.append(f"  subgraph {quote('cluster_' + region.id)} {{")
         lines.append(f"    label={quote(f'with torch.{region.kind}(): {region.title}')}")
@@ -140,8 +142,10 @@ def forward_dot(document, results: Mapping | None = None, graph_name: str = "for
 def document_backward_dot(document, results: Mapping, roots: Iterable[str] | None = None) -> str:
     """Backward DOT for an executed document: from ``roots`` (node ids; default the document's
     backward root, else every node whose output feeds nothing), with the document's names."""
-    names = {id(r.value): document.nodes[nid].name
-             for nid, r in results.items() if r.value is not None and nid in document.nodes}
+    names: dict = {}
+    for nid, r in results.items():  # first wins: flatten(x, 1) *is* x, named after x
+        if r.value is not None and nid in document.nodes:
+            names.setdefault(id(r.value), document.nodes[nid].name)
     if roots is None:
         root = document.settings.root
         if root is not None:

@@ -268,7 +268,11 @@ class Executor:
                             spec = CATALOG[node.op]
                             if grows:
                                 _check_output_size(spec, args)
-                            results[nid] = NodeResult(spec.call(m, args, node.params))
+                            out = spec.call(m, args, node.params)
+                            # an op that hands back its input (flatten over one dim) gives
+                            # a leaf requiring grad: _finish keeps it as the .grad holder
+                            results[nid] = NodeResult(out) if out.grad_fn is not None or \
+                                not out.requires_grad else self._finish(node, out)
                             continue
                         except Exception:  # noqa: S110 - _compute reports it
                             pass
@@ -416,41 +420,42 @@ class Executor:
         does (dependencies first, then the most recently created): a list of
         (grad_fn name, node id or None) -- AccumulateGrad maps to its leaf's node. For the
         step-through view; call after forward, before the graph is spent."""
-        import heapq
+        from engine.autograd import engine as autograd_engine
         root = root if root is not None else self.doc.settings.root
         r = self.results.get(root)
         if r is None or r.value is None or r.value.grad_fn is None:
             return []
+        owner = self._owners()
+        start = r.value.grad_fn
+        deps = autograd_engine._dependencies([start])
+        # the engine's own ready queue (libstdc++'s heap moves): AccumulateGrad nodes share
+        # one sequence number, and once 4+ are ready their order is the heap's, not FIFO
+        push, pop = autograd_engine._push, autograd_engine._pop
+        ready: list = []
+        push(ready, start)
+        order = []
+        while ready:
+            fn = pop(ready)
+            var = getattr(fn, "variable", None)
+            nid = owner.get(id(var)) if var is not None else owner.get(id(fn))
+            order.append((type(fn).__name__, nid))
+            for nxt, _ in fn.next_functions:  # pushed in edge order, as torch does
+                if nxt is not None:
+                    deps[nxt] -= 1
+                    if deps[nxt] == 0:
+                        push(ready, nxt)
+        return order
+
+    def _owners(self) -> dict:
+        """id(grad_fn) -> the node whose output it made; id(leaf tensor) -> its node."""
         owner = {}
         for nid, res in self.results.items():
             v = res.value
             if v is not None and v.grad_fn is not None:
                 owner.setdefault(id(v.grad_fn), nid)
             if res._holder is not None and res._holder.grad_fn is None:
-                owner[id(res._holder)] = nid
-        deps, stack, start = {}, [r.value.grad_fn], r.value.grad_fn
-        deps[start] = 0
-        while stack:
-            for nxt, _ in stack.pop().next_functions:
-                if nxt is not None:
-                    if nxt not in deps:
-                        deps[nxt] = 0
-                        stack.append(nxt)
-                    deps[nxt] += 1
-        ready = [(-start._sequence_nr(), 0, start)]
-        order, tie = [], 1
-        while ready:
-            fn = heapq.heappop(ready)[2]
-            var = getattr(fn, "variable", None)
-            nid = owner.get(id(var)) if var is not None else owner.get(id(fn))
-            order.append((type(fn).__name__, nid))
-            for nxt, _ in fn.next_functions:
-                if nxt is not None:
-                    deps[nxt] -= 1
-                    if deps[nxt] == 0:
-                        heapq.heappush(ready, (-nxt._sequence_nr(), tie, nxt))
-                        tie += 1
-        return order
+                owner.setdefault(id(res._holder), nid)  # flatten(x, 1) *is* x: x's node
+        return owner
 
     def zero_grad(self, node_id=None, set_to_none: bool = False) -> None:
         """``x.grad.zero_()`` (or ``x.grad = None``) on one node or on every node holding one."""

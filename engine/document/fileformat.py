@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -130,12 +131,36 @@ def from_data(data):
         raise
     except DocumentError as e:
         path = f"document.{e.path}" if e.path else "document"
-        raise FileFormatError(_one_line(e.message), _one_line(path)) from None
+        message = _named(data["document"], e.path or "", e.message)
+        raise FileFormatError(_one_line(message), _one_line(path)) from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError,
             OverflowError) as e:
         # from_dict is meant to validate everything; a gap must still be a clean file error.
         raise FileFormatError(f"invalid document: {type(e).__name__}: {e}", "document") \
             from None
+
+
+_ITEM = re.compile(r"(nodes|wires)\[(\d+)\](\.(\w+))?")
+
+
+def _named(doc: dict, path: str, message: str) -> str:
+    """``message`` prefixed with the node it is about (``node 'w': randn.shape: ...``), so
+    a reader finds it on the canvas, not only by its JSON path. Best effort on raw data."""
+    m = _ITEM.match(path)
+    if m is None or m.group(4) in ("id", "name"):
+        return message
+    try:
+        item = doc[m.group(1)][int(m.group(2))]
+        if m.group(1) == "wires":
+            names = {n.get("id"): n.get("name") for n in doc["nodes"] if isinstance(n, dict)}
+            name, what = names.get(item.get("dst")), "wire into"
+        else:
+            name, what = item.get("name"), "node"
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return message
+    if not isinstance(name, str) or re.search(rf"\b{re.escape(name)}\b", message):
+        return message  # unknown, or already named (wiring loss -> xw would ...)
+    return f"{what} {name!r}: {message}"
 
 
 def _one_line(text: str) -> str:
