@@ -167,6 +167,8 @@ class MainWindow(QMainWindow):
         self.autograd = self._install_autograd()
         self._arrange_side_docks()
         self._restore_geometry()  # after every dock exists, add-ons' included
+        self._pending_view = {}
+        QTimer.singleShot(0, self._restore_view)  # fit a document given to the constructor
         _windows.add(self)
         self.startup_ms = (time.perf_counter() - t0) * 1000
 

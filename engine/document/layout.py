@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 
-def layered_layout(doc, dx: float = 220.0, dy: float = 130.0) -> dict:
+def layered_layout(doc, dx: float = 240.0, dy: float = 200.0) -> dict:
     g = doc.graph()
     order = {nid: i for i, nid in enumerate(doc.nodes)}
     row: dict[str, float] = {}

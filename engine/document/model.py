@@ -676,7 +676,7 @@ class Document:
         wires.sort(key=position.__getitem__)
         return BackwardDag(frozenset(nodes), tuple(wires), leaves)
 
-    def layered_layout(self, dx: float = 220.0, dy: float = 130.0) -> dict:
+    def layered_layout(self, dx: float = 240.0, dy: float = 200.0) -> dict:
         from .layout import layered_layout
         return layered_layout(self, dx, dy)
 

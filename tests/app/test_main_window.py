@@ -657,7 +657,8 @@ def test_code_dock_follows_every_edit(qtbot, window):
     window.code_dock.raise_()
     qtbot.waitUntil(cv.is_shown, timeout=2000)
     doc = window.document()
-    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results())
+    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results(),
+                                                       prints="simple")
     z = by_name(window, "z").id
     builds = cv.build_count
     window.rename_node(z, "logits")  # a command, as the inspector sends it
@@ -678,7 +679,8 @@ def test_code_dock_follows_every_edit(qtbot, window):
     for _ in range(3):
         window.undo_stack.undo()
     qtbot.waitUntil(lambda: "z = xw + b" in cv.editor.toPlainText(), timeout=2000)
-    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results())
+    assert cv.editor.toPlainText() == export.to_script(doc, "torch", results=window.results(),
+                                                       prints="simple")
     # the copy button puts it on the clipboard
     cv.copy_button.click()
     assert QApplication.clipboard().text() == cv.editor.toPlainText()

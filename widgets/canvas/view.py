@@ -44,6 +44,9 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space = False
         self._scroll_rest = (0.0, 0.0)
+        # after a whole-graph fit, resizes refit until the user zooms or pans: the first fit
+        # often runs before the window's layout has given the view its final size
+        self._auto_fit = False
 
     # ------------------------------------------------------------------ zoom / pan
     def zoom(self) -> float:
@@ -51,6 +54,7 @@ class GraphView(QGraphicsView):
 
     def zoom_by(self, factor: float, anchor=None) -> None:
         """Scale by `factor`, keeping the scene point under viewport point `anchor` fixed."""
+        self._auto_fit = False
         cur = self.zoom()
         factor = max(MIN_SCALE / cur, min(MAX_SCALE / cur, factor))
         if abs(factor - 1.0) < 1e-9:
@@ -79,6 +83,7 @@ class GraphView(QGraphicsView):
 
     def _scroll_by(self, dx: float, dy: float) -> None:
         # scroll bars take ints: carry the fraction so slow drags do not drift
+        self._auto_fit = False
         fx, fy = self._scroll_rest
         dx, dy = dx + fx, dy + fy
         ix, iy = round(dx), round(dy)
@@ -97,6 +102,7 @@ class GraphView(QGraphicsView):
 
     def fit(self, rect: QRectF | None = None) -> None:
         """Fit the nodes (or `rect`) into the view, never zooming in past 1:1."""
+        self._auto_fit = rect is None
         scene = self.scene()
         if rect is None and scene is not None:
             rect = QRectF()
@@ -117,6 +123,11 @@ class GraphView(QGraphicsView):
             self.scale(s, s)
         self.centerOn(rect.center())
         self.zoomChanged.emit(self.zoom())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self.fit()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.MiddleButton or (
