@@ -275,8 +275,10 @@ class AutogradController(QObject):
     def _on_event(self, ev) -> None:
         if ev.kind == "settings_changed":
             self._sync_settings()
-        if ev.kind == "node_changed" and ev.detail.get("what") == "pos":
-            return
+        detail = ev.detail if isinstance(ev.detail, dict) else {}
+        if ev.kind in ("node_changed", "region_changed") and detail.get("what") in ("pos",
+                                                                                  "rect"):
+            return  # layout only: the values, the graph and the marks stay
         # the graph changes: the next forward rebuilds it; old marks and steps are stale
         self.marks.clear()
         if self.player is not None:
@@ -320,8 +322,7 @@ class AutogradController(QObject):
     def _flush(self) -> None:
         """Edits pending in the main window's coalescing timer: run forward now."""
         if self.w._refresh_timer.isActive():
-            self.w.refresh_results()
-            self.on_results(self.w.results())
+            self.w.refresh_results()  # emits resultsChanged -> on_results
 
     def can_be_root(self, node_id) -> bool:
         """An op node whose output requires grad (selecting a leaf does not mean
@@ -460,7 +461,7 @@ class AutogradController(QObject):
         self._finish_backward(root, err, monitor.anomaly if monitor else None)
         return err
 
-    def _finish_backward(self, root, err, anomaly=None) -> None:
+    def _finish_backward(self, root, err, anomaly=None, how: str = "") -> None:
         name = self._name(root)
         self.last_error = err
         self.marks.pop(root, None)
@@ -472,7 +473,7 @@ class AutogradController(QObject):
             grads = [f"{self._name(nid)}.grad ×{r.grad_count}"
                      for nid, r in self.results().items()
                      if r.grad is not None and nid in self.doc.nodes]
-            self.w.log("info", f"{name}.backward()"
+            self.w.log("info", f"{how}{name}.backward()"
                        + (f": {', '.join(grads)}" if grads else ": no leaf reached"))
             self.w.status(f"{name}.backward() done", 4000)
         if anomaly is not None:
@@ -499,12 +500,16 @@ class AutogradController(QObject):
 
     # ------------------------------------------------------------------ settings (undoable)
     def _retain_graph_toggled(self, on: bool) -> None:
-        if not self._syncing and bool(self.doc.settings.retain_graph) != on:
-            self.push(AC.setting(self.doc, "retain_graph", bool(on)))
+        self._setting_toggled("retain_graph", on)
 
     def _grad_mode_toggled(self, on: bool) -> None:
-        if not self._syncing and bool(self.doc.settings.grad_enabled) != on:
-            self.push(AC.setting(self.doc, "grad_enabled", bool(on)))
+        self._setting_toggled("grad_enabled", on)
+
+    def _setting_toggled(self, name: str, on: bool) -> None:
+        if self._syncing or bool(getattr(self.doc.settings, name)) == on:
+            return
+        if not self.push(AC.setting(self.doc, name, bool(on))):
+            self._sync_settings()  # refused: the control shows the document again
 
     def set_retain_graph(self, on: bool) -> None:
         self.acts["retain_graph"].setChecked(on)
@@ -704,7 +709,8 @@ class AutogradController(QObject):
         self._stop_player(show=False)
         rec = _st.record_backward(ex, root)
         self.last_recording = rec
-        self._finish_backward(root, rec.error, _anomaly.backward_anomaly(rec))
+        self._finish_backward(root, rec.error, _anomaly.backward_anomaly(rec),
+                              how=f"Step-through ({len(rec.steps)} grad_fns): ")
         if rec.error is not None or not rec.steps:
             return None
         self.player = _st.StepThrough(rec)
@@ -778,6 +784,11 @@ class AutogradController(QObject):
             return False
         if self._verify_proc is not None:
             self.w.status("Verify with PyTorch is already running", 3000)
+            return False
+        if self.doc.settings.root not in self.doc.nodes:  # the export calls root.backward()
+            msg = "Verify with PyTorch: set a backward root first (Autograd > Set as Backward Root)"
+            self.w.log("warning", msg)
+            self.w.status(msg, 5000)
             return False
         self._flush()
         ex = self.executor()

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
 
@@ -22,11 +23,10 @@ JACOBIAN = ROOT / "resources" / "examples" / "jacobian.json"
 
 # -- helpers --------------------------------------------------------------------------------
 def controller(w):
-    ctl = getattr(w, "autograd", None)
-    if ctl is None:  # the window does not install it (yet): do it as MainWindow would
-        from app.autograd_controller import AutogradController
-        ctl = w.autograd = AutogradController(w)
-    return ctl
+    """The window's autograd controls (MainWindow installs them as ``window.autograd``)."""
+    from app.autograd_controller import AutogradController
+    assert isinstance(w.autograd, AutogradController)
+    return w.autograd
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def settle(qtbot, w):
 
 
 def act(w, key):
-    a = w.findChild(type(w.acts["fit"]), f"action_{key}")
+    a = w.findChild(QAction, f"action_{key}")
     assert a is not None, key
     return a
 
@@ -450,3 +450,22 @@ def test_right_click_menu_of_a_node_has_the_autograd_entries(qtbot, win):
     menu.close()
     assert "z.backward()" in log_text(win)
     assert item_result(win, "b").grad is not None and item_result(win, "w").grad is None
+
+
+def test_keyboard_shortcuts_run_backward_and_zero_grads(qtbot, win):
+    from PySide6.QtWidgets import QApplication
+    win.activateWindow()
+    win.raise_()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=2000)
+    win.view.setFocus()
+    QTest.keyClick(win.view, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, win)
+    assert item_result(win, "w").grad_count == 1
+    QTest.keyClick(win.view, Qt.Key.Key_G,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(qtbot, win)
+    assert not item_result(win, "w").grad.numpy().any()
+    # and Help > Shortcuts lists them
+    from app.actions import shortcut_rows
+    rows = dict(shortcut_rows(win.acts))
+    assert rows["Ctrl+B"] == "Backward" and rows["Ctrl+Shift+G"] == "Zero Grads"

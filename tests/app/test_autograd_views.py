@@ -186,3 +186,17 @@ def test_backward_view_is_beside_the_canvas_and_selection_syncs(qtbot, win):
     settle(qtbot, win)
     assert win.scene.selected_node_ids() == [nid(win, "b")]
     assert win.inspector.node_id == nid(win, "b")
+
+
+def test_closing_the_window_during_verify_leaves_no_process(qtbot, make_window, torch):
+    w = make_window()
+    ctl = controller(w)
+    assert ctl.verify()
+    proc = ctl._verify_proc
+    assert proc is not None and proc.state() != proc.ProcessState.NotRunning
+    pid = proc.processId()
+    w.undo_stack.setClean()
+    assert w.close()
+    import os
+    with pytest.raises(OSError):  # reaped: no such process any more
+        os.kill(pid, 0)
