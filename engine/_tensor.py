@@ -389,14 +389,14 @@ class Tensor:
 
     def _rebase(self, out: Tensor) -> Tensor:
         d = out._data
+        if d.shape != self._data.shape:  # torch checks the shape before the dtype
+            raise RuntimeError(
+                f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match "
+                f"the broadcast shape [{', '.join(map(str, d.shape))}]")
         if d.dtype != self._data.dtype and not _can_cast(d.dtype, self._data.dtype):
             raise RuntimeError(
                 f"result type {_SCALAR_NAMES[d.dtype.name]} can't be cast to the desired "
                 f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
-        if d.shape != self._data.shape:
-            raise RuntimeError(
-                f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match "
-                f"the broadcast shape [{', '.join(map(str, d.shape))}]")
         self._data[...] = d
         self._bump()
         if out.grad_fn is not None:

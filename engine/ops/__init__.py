@@ -45,8 +45,14 @@ def _rmatmul(self, other):
     return linalg.matmul(operand(other), self)
 
 
+def _pos(self):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return self
+
+
 bind_methods({
     **arithmetic.OPERATORS,  # + - * / ** and unary -, with torch's operand rules
     "__matmul__": _matmul, "__rmatmul__": _rmatmul,
-    "__pos__": lambda a: a,
+    "__pos__": _pos,
 })

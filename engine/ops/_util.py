@@ -132,6 +132,17 @@ def broadcast_error(sa, sb) -> RuntimeError:
     return RuntimeError(f"shapes {tuple(sa)} and {tuple(sb)} do not broadcast")
 
 
+def broadcast_error_n(*shapes) -> RuntimeError:
+    """torch's infer_size message for several shapes, broadcast left to right."""
+    acc = tuple(shapes[0])
+    for s in shapes[1:]:
+        try:
+            acc = np.broadcast_shapes(acc, tuple(s))
+        except ValueError:
+            return broadcast_error(acc, tuple(s))
+    return broadcast_error(tuple(shapes[0]), tuple(shapes[-1]))
+
+
 def binary_data(a, b):
     """ndarrays/scalars for ``a`` and ``b`` cast to torch's result dtype."""
     if isinstance(a, Tensor):

@@ -466,12 +466,31 @@ def _div(input, other):
     return out
 
 
-def div(input, other, *, rounding_mode=None):
-    input, other = _arg(input, "div", "input", 1), _arg(other, "div", "other", 2)
-    input = _scalars_only(input, other)
+class _DivModeNoneBackward(DivBackward0):
+    """``div(a, b, rounding_mode=None)`` spelled out: torch records its div.Tensor_mode
+    overload, DivBackward2, with true division's gradient."""
+    __slots__ = ()
+
+
+_DivModeNoneBackward.__name__ = _DivModeNoneBackward.__qualname__ = "DivBackward2"
+_MODE_UNSET = object()  # rounding_mode not passed at all (torch: DivBackward0)
+
+
+def _div_mode(input, other, rounding_mode):
+    if rounding_mode is _MODE_UNSET:
+        return _div(input, other)
     if rounding_mode is not None:
         return _div_rounding(input, other, rounding_mode)
-    return _div(input, other)
+    out = _div(input, other)
+    if type(out.grad_fn) is DivBackward0:
+        out.grad_fn.__class__ = _DivModeNoneBackward
+    return out
+
+
+def div(input, other, *, rounding_mode=_MODE_UNSET):
+    input, other = _arg(input, "div", "input", 1), _arg(other, "div", "other", 2)
+    input = _scalars_only(input, other)
+    return _div_mode(input, other, rounding_mode)
 
 
 def _div_op(self, other):
@@ -507,6 +526,10 @@ class DivBackward2(Node):
 
 
 def _int_div(xa, xb, mode: str):
+    try:  # torch broadcasts before it looks for a zero divisor
+        np.broadcast_shapes(np.shape(xa), np.shape(xb))
+    except ValueError:
+        raise broadcast_error(np.shape(xa), np.shape(xb)) from None
     if np.any(np.asarray(xb) == 0):
         raise RuntimeError("ZeroDivisionError")
     q = np.floor_divide(xa, xb)
@@ -546,6 +569,9 @@ class _FloorDivideNode(Node):
     __slots__ = ()
     saves = False
 
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
     def backward(self, F, g):
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
@@ -553,7 +579,7 @@ class _FloorDivideNode(Node):
 _FloorDivideNode.__name__ = _FloorDivideNode.__qualname__ = "NotImplemented"
 
 
-def _floor_divide(input, other, edges=None):
+def _floor_divide(input, other):
     was = grad_enabled[0]
     grad_enabled[0] = False
     try:
@@ -561,8 +587,8 @@ def _floor_divide(input, other, edges=None):
     finally:
         grad_enabled[0] = was
     if was and (_rg(input) or _rg(other)):
-        if edges is None:
-            edges = (input, other) if _is_t(other) else (input,)
+        # torch's NotImplemented node has an edge per input that requires grad, and no other
+        edges = tuple(t for t in (input, other) if _rg(t))
         attach(out, _FloorDivideNode(edges))
     return out
 
@@ -586,7 +612,7 @@ def _rfloordiv_op(self, other):
     if o is None:
         return _ndarray_op(self, other, np.floor_divide, True)
     other = o
-    return _floor_divide(other, self, (self,))
+    return _floor_divide(other, self)
 
 
 # -- neg -------------------------------------------------------------------------------------------
@@ -879,11 +905,9 @@ def _m_mul(self, other):
     return _mul(self, _arg(other, "mul", "other", 1))
 
 
-def _m_div(self, other, *, rounding_mode=None):
+def _m_div(self, other, *, rounding_mode=_MODE_UNSET):
     other = _arg(other, "div", "other", 1)
-    if rounding_mode is not None:
-        return _div_rounding(self, other, rounding_mode)
-    return _div(self, other)
+    return _div_mode(self, other, rounding_mode)
 
 
 def _m_pow(self, exponent):

@@ -72,7 +72,7 @@ def _slice(input, dim, s):
         raise ValueError("step must be greater than zero")
     x = input._data
     if x.ndim == 0:
-        raise IndexError(ZERO_DIM)
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     start, stop, step = s.indices(x.shape[dim])
     return _basic(input, (slice(None),) * dim + (slice(start, stop, step),), SliceBackward0)
 
@@ -211,6 +211,8 @@ def _normalize(index):
 def getitem(self, index):
     t = type(index)
     if t is int:
+        if index and not self._data.ndim:  # torch: only x[0] gets the 0-dim text
+            raise _oob(index, 0, 0)
         return select(self, 0, index)
     if t is slice:
         return _slice(self, 0, index)  # a lone slice is recorded even when full, as torch
@@ -232,7 +234,7 @@ def getitem(self, index):
             used += it.ndim
         else:
             used += 1
-    if ndim == 0 and any(type(it) is int for it in items):
+    if ndim == 0 and issubclass(t, np.integer):  # torch: only a lone integer gets this text
         raise IndexError(ZERO_DIM)
     if used > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")

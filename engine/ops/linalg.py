@@ -69,6 +69,8 @@ class MvBackward0(Node):
 
 def mv(input, vec):
     a, v = input._data, vec._data
+    if a.ndim == 0:  # torch reads the matrix's size(0) first
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(
             f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")

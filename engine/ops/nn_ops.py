@@ -9,9 +9,11 @@ import warnings
 
 import numpy as np
 
+from .._tensor import Tensor
 from ..autograd.graph import Node
-from ._util import attach, binary_data, grad_enabled, normalize_dims, wrap
+from ._util import attach, binary_data, grad_enabled, normalize_dims, quiet, wrap
 from .reduction import _dtype_title
+from .shape import _to_dtype, expand
 
 
 # -- softmax / log_softmax ----------------------------------------------------------------------
@@ -31,30 +33,39 @@ class LogSoftmaxBackward0(Node):
         return (g - F.exp(y) * F.sum(g, self.dim, True),)
 
 
-def _softmax_input(input, name, dtype):
+def _softmax_input(input, name, dtype, d):
+    if dtype is not None:  # torch casts first: a ToCopyBackward0 under the softmax node
+        input = _to_dtype(input, dtype)
     x = input._data
-    if dtype is not None:
-        x = x.astype(dtype.np, copy=False)
-    elif x.dtype.kind != "f":
+    if x.dtype.kind != "f":
         raise NotImplementedError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_dtype_title(x.dtype)}'")
-    return x
+            f"\"{name}_{'lastdim_' if d >= x.ndim - 1 else ''}kernel_impl\" not implemented "
+            f"for '{_dtype_title(x.dtype)}'")
+    return input, x
 
 
 def _shifted(x, d):
-    """x minus its max along d (inf-safe), the stable starting point of both softmaxes."""
+    """x minus its max along d, the stable starting point of both softmaxes. As torch, an
+    infinite max is not special-cased: inf - inf makes the whole slice nan."""
     if x.ndim == 0:
         return x - x
-    m = np.max(x, axis=d, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0) if not np.isfinite(m).all() else m
-    return x - m
+    return x - np.max(x, axis=d, keepdims=True)
+
+
+def _softmax_np(x, d):
+    e = np.exp(_shifted(x, d))
+    return e / (e.sum(axis=d, keepdims=True) if x.ndim else e)
+
+
+def _log_softmax_np(x, d):
+    s = _shifted(x, d)
+    return s - np.log(np.exp(s).sum(axis=d, keepdims=True) if x.ndim else np.exp(s))
 
 
 def softmax(input, dim, dtype=None):
-    x = _softmax_input(input, "softmax", dtype)
-    (d,) = normalize_dims(dim, x.ndim)
-    e = np.exp(_shifted(x, d))
-    out = wrap(e / (e.sum(axis=d, keepdims=True) if x.ndim else e))
+    (d,) = normalize_dims(dim, input._data.ndim)  # torch checks the dim before the dtype
+    input, x = _softmax_input(input, "softmax", dtype, d)
+    out = wrap(quiet(_softmax_np, x, d))
     if grad_enabled[0] and input._requires_grad:
         node = SoftmaxBackward0((input,))
         node.dim = d if x.ndim else None
@@ -64,11 +75,9 @@ def softmax(input, dim, dtype=None):
 
 
 def log_softmax(input, dim, dtype=None):
-    x = _softmax_input(input, "log_softmax", dtype)
-    (d,) = normalize_dims(dim, x.ndim)
-    s = _shifted(x, d)
-    with np.errstate(divide="ignore"):
-        out = wrap(s - np.log(np.exp(s).sum(axis=d, keepdims=True) if x.ndim else np.exp(s)))
+    (d,) = normalize_dims(dim, input._data.ndim)  # torch checks the dim before the dtype
+    input, x = _softmax_input(input, "log_softmax", dtype, d)
+    out = wrap(quiet(_log_softmax_np, x, d))
     if grad_enabled[0] and input._requires_grad:
         node = LogSoftmaxBackward0((input,))
         node.dim = d if x.ndim else None
@@ -120,16 +129,18 @@ class GeluBackward0(Node):
         return (g * (cdf + x * pdf),)
 
 
+def _gelu_np(x, approximate):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(_K_TANH * (x + 0.044715 * x * x * x)))
+    from .pointwise import _np_erf
+    return 0.5 * x * (1 + _np_erf(x * _SQRT1_2))
+
+
 def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = input._data
-    if approximate == "tanh":
-        out = 0.5 * x * (1 + np.tanh(_K_TANH * (x + 0.044715 * x * x * x)))
-    else:
-        from .pointwise import _np_erf
-        out = 0.5 * x * (1 + _np_erf(x * _SQRT1_2))
-    out = wrap(np.asarray(out, dtype=x.dtype))
+    out = wrap(np.asarray(quiet(_gelu_np, x, approximate), dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         node = GeluBackward0((input,))
         node.approximate = approximate
@@ -161,18 +172,25 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
+    for who, d in (("mat1", a.dtype), ("self", input._data.dtype)):
+        if d != b.dtype:
+            raise RuntimeError(f"{who} and mat2 must have the same dtype, but got "
+                               f"{_dtype_title(d)} and {_dtype_title(b.dtype)}")
     if a.shape[1] != b.shape[0]:
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
             f"{b.shape[0]}x{b.shape[1]})")
-    if a.dtype != b.dtype or input._data.dtype != a.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
-    prod = a @ b
-    if alpha != 1:
-        prod *= alpha
     bias = input._data
-    prod += bias * beta if beta != 1 else bias  # in place: no second (N, out) buffer
+    target = (a.shape[0], b.shape[1])
+    if bias.shape != target and (bias.ndim > 2 or any(
+            s != 1 and s != t for s, t in zip(bias.shape[::-1], target[::-1]))):
+        expand(Tensor._make(bias), *target)  # raises torch's expand error
+    # torch skips the product when alpha is 0 and the bias when beta is 0 (nan included)
+    prod = quiet(np.matmul, a, b) if alpha != 0 else np.zeros((a.shape[0], b.shape[1]), a.dtype)
+    if alpha != 1 and alpha != 0:
+        prod *= alpha
+    if beta != 0:
+        prod += bias * beta if beta != 1 else bias  # in place: no second (N, out) buffer
     out = wrap(prod)
     if grad_enabled[0] and (input._requires_grad or mat1._requires_grad
                             or mat2._requires_grad):
@@ -267,6 +285,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         err = _broadcast_error(sa, sb)
         if err is not None:
             raise err
+        # torch broadcasts with broadcast_tensors: an ExpandBackward0 over each expanded input
+        bs = np.broadcast_shapes(sa, sb)
+        if sa != bs:
+            input = expand(input, *bs)
+        if sb != bs:
+            target = expand(target, *bs)
+        sa = sb = bs
     _check_reduction(reduction)
     xa, xb = binary_data(input, target)
     if xa.dtype.kind != "f":
@@ -324,6 +349,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Using a target size ({_size(sb)}) that is different to the input size "
             f"({_size(sa)}) is deprecated. Please ensure they have the same size.")
     _check_reduction(reduction)
+    if weight is not None:
+        _check_expand(weight._data.shape, sb)
+        if weight._requires_grad and grad_enabled[0]:
+            raise RuntimeError(
+                "The function 'binary_cross_entropy' is not differentiable with respect to "
+                "argument 'weight'. This input cannot have requires_grad True.")
     x, t = input._data, target._data
     if x.dtype != t.dtype:
         raise RuntimeError(
@@ -349,8 +380,18 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return out
 
 
+def _check_expand(shape, target):
+    """torch's ``weight.expand(target)`` errors for a weight that does not broadcast to it."""
+    for k in range(1, min(len(shape), len(target)) + 1):
+        if shape[-k] != 1 and shape[-k] != target[-k]:
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {shape[-k]} at {-k}! "
+                f"Mismatching argument at index 1 had {_size(shape)}; but expected shape "
+                f"should be broadcastable to [{', '.join(map(str, target))}]")
+
+
 class BinaryCrossEntropyWithLogitsBackward0(Node):
-    __slots__ = ("reduction", "weight", "pos_weight")
+    __slots__ = ("reduction", "weight", "pos_weight", "dtypes")
 
     def backward(self, F, g):
         x, t = self.saved(F)
@@ -370,6 +411,11 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
                 gt = -g * x
             else:  # d/dt of (1 - t) x - (1 + (pw - 1) t) log_sigmoid(x)
                 gt = g * (-x - (F.const(pw) - 1) * _log_sigmoid(F, x))
+        xd, td = self.dtypes
+        if gx is not None and F.data(gx).dtype != xd:
+            gx = F.to_dtype(gx, xd)
+        if gt is not None and F.data(gt).dtype != td:
+            gt = F.to_dtype(gt, td)
         return gx, gt
 
 
@@ -396,8 +442,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             raise RuntimeError(
                 "The function 'binary_cross_entropy_with_logits' is not differentiable with "
                 f"respect to argument '{name}'. This input cannot have requires_grad True.")
-    x, t = binary_data(input, target)
-    dt = x.dtype
+    xd, td = input._data.dtype, target._data.dtype
+    # torch computes log_sigmoid(input), then (1 - target).mul_(input): its errors, in order
+    if xd.kind != "f":
+        raise NotImplementedError(
+            f"\"log_sigmoid_cpu\" not implemented for '{_dtype_title(xd)}'")
+    if td.kind == "b":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if td.kind != "f":
+        raise RuntimeError(f"result type {_dtype_title(xd)} can't be cast to the desired "
+                           f"output type {_dtype_title(td)}")
+    # the loss has the target's dtype; each gradient goes back in its input's dtype
+    x, t = input._data.astype(td, copy=False), target._data
+    dt = td
     ls = _np_log_sigmoid(x)
     pw = None
     if pos_weight is not None:
@@ -413,6 +471,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if grad_enabled[0] and (input._requires_grad or target._requires_grad):
         node = BinaryCrossEntropyWithLogitsBackward0((input, target))
         node.reduction, node.weight, node.pos_weight = reduction, w, pw
+        node.dtypes = (xd, td)
         node.save(input, target)
         attach(out, node)
     return out
@@ -545,6 +604,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if t.dtype.kind != "f":
             raise RuntimeError("Expected floating point type for target with class "
                                f"probabilities, got {_dtype_title(t.dtype)}")
+        if ignore_index >= 0:  # torch: TORCH_CHECK(ignore_index < 0, ...)
+            raise RuntimeError("ignore_index is not supported for floating point target")
         _check_label_smoothing(label_smoothing)
         _check_reduction(reduction)
         if label_smoothing > 0.0:

@@ -16,7 +16,18 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
 from ..autograd.graph import Node
-from ._util import attach, binary_data, float_input, grad_enabled, operand, result_dtype, wrap
+from ._util import (
+    attach,
+    binary_data,
+    broadcast_error,
+    broadcast_error_n,
+    float_input,
+    grad_enabled,
+    operand,
+    quiet,
+    result_dtype,
+    wrap,
+)
 
 _make = Tensor._make
 
@@ -264,10 +275,12 @@ reciprocal = _unary(ReciprocalBackward0, _np_reciprocal, save_result=True)
 erf = _unary(ErfBackward0, _np_erf, save_input=True)
 
 
-def _same_dtype(node_cls, fn, save_input=False):
-    """Ops that keep integer dtypes (abs, sign, floor, ...)."""
+def _same_dtype(node_cls, fn, save_input=False, bool_kernel=None):
+    """Ops that keep integer dtypes (abs, sign, floor, ...); some have no bool kernel."""
 
     def op(input):
+        if bool_kernel is not None and input._data.dtype.kind == "b":
+            raise NotImplementedError(f"\"{bool_kernel}\" not implemented for 'Bool'")
         out = wrap(fn(input._data))
         if grad_enabled[0] and input._requires_grad:
             node = node_cls((input,))
@@ -283,15 +296,18 @@ def _np_sign(x):
     return np.sign(x) if x.dtype.kind != "b" else x.copy()
 
 
-abs = _same_dtype(AbsBackward0, np.abs, save_input=True)  # noqa: A001 - torch's name
+abs = _same_dtype(AbsBackward0, np.abs, save_input=True,  # noqa: A001 - torch's name
+                  bool_kernel="abs_cpu")
 sign = _same_dtype(SignBackward0, _np_sign)
-floor = _same_dtype(FloorBackward0, np.floor)
-ceil = _same_dtype(CeilBackward0, np.ceil)
-trunc = _same_dtype(TruncBackward0, np.trunc)
+floor = _same_dtype(FloorBackward0, np.floor, bool_kernel="floor_vml_cpu")
+ceil = _same_dtype(CeilBackward0, np.ceil, bool_kernel="ceil_vml_cpu")
+trunc = _same_dtype(TruncBackward0, np.trunc, bool_kernel="trunc_vml_cpu")
 
 
 def round(input, *, decimals=0):  # noqa: A001 - torch's name
     x = input._data
+    if x.dtype.kind == "b":
+        raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'")
     # torch rounds half to even, as NumPy does
     out = wrap(np.round(x, decimals) if x.dtype.kind == "f" else x.copy())
     if grad_enabled[0] and input._requires_grad:
@@ -302,7 +318,7 @@ def round(input, *, decimals=0):  # noqa: A001 - torch's name
 def relu(input):
     x = input._data
     if x.dtype.kind == "b":
-        raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+        raise RuntimeError("Boolean inputs not supported for relu")
     out = wrap(np.maximum(x, _ZERO.get(x.dtype, 0)))
     if grad_enabled[0] and input._requires_grad:
         node = ReluBackward0((input,))
@@ -389,7 +405,7 @@ class ClampMaxBackward0(ClampBackward1):
 
 class ClampBackward0(Node):
     """clamp with tensor bounds: edges (input, min, max)."""
-    __slots__ = ("shapes",)
+    __slots__ = ("shapes", "dtypes")
     bounds = (1, 2)  # which of (min, max) have an edge
 
     def backward(self, F, g):
@@ -410,6 +426,8 @@ class ClampBackward0(Node):
             if self.needs(edge):
                 mask = np.broadcast_to(masks[b], shp)
                 gb = F.sum_to(F.where(mask, g, 0.0), self.shapes[b])
+                if F.data(gb).dtype != self.dtypes[b]:  # mixed dtypes: back to the input's
+                    gb = F.to_dtype(gb, self.dtypes[b])
             grads.append(gb)
         return tuple(grads)
 
@@ -426,8 +444,13 @@ class ClampMaxBackward1(ClampBackward0):
 
 def _clamp_scalar(input, lo, hi, node_cls):
     x = input._data
-    if x.dtype.kind in "iub" and (isinstance(lo, float) or isinstance(hi, float)):
-        x = x.astype(result_dtype(input, lo if isinstance(lo, float) else hi).np)
+    if x.dtype.kind in "iub":  # torch's result type: bool.clamp(0) is int64, int.clamp(.5) float
+        dt = result_dtype(input, lo, hi).np
+        if dt.kind == "b":
+            which = "" if lo is not None and hi is not None else "_min" if hi is None else "_max"
+            raise NotImplementedError(f"\"clamp{which}_scalar_cpu\" not implemented for 'Bool'")
+        if dt != x.dtype:
+            x = x.astype(dt)
     out = x
     if lo is not None:
         out = np.maximum(out, lo)
@@ -444,17 +467,24 @@ def _clamp_scalar(input, lo, hi, node_cls):
 
 def _clamp_tensor(input, lo, hi, node_cls):
     dt = result_dtype(*[t for t in (input, lo, hi) if t is not None]).np
+    if dt.kind == "b":
+        raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
     x = input._data.astype(dt, copy=False)
     out = x
-    if lo is not None:
-        out = np.maximum(out, lo._data.astype(dt, copy=False))
-    if hi is not None:
-        out = np.minimum(out, hi._data.astype(dt, copy=False))
+    try:
+        if lo is not None:
+            out = np.maximum(out, lo._data.astype(dt, copy=False))
+        if hi is not None:
+            out = np.minimum(out, hi._data.astype(dt, copy=False))
+    except ValueError:
+        raise broadcast_error_n(*[t._data.shape for t in (input, lo, hi)
+                                  if t is not None]) from None
     out = wrap(np.asarray(out))
     ts = (input, lo, hi)
     if grad_enabled[0] and any(t is not None and t._requires_grad for t in ts):
         node = node_cls((input,) + tuple(ts[b] for b in node_cls.bounds))
         node.shapes = tuple(np.shape(t._data) if t is not None else () for t in ts)
+        node.dtypes = tuple(t._data.dtype if t is not None else None for t in ts)
         node.save(input, lo, hi)
         attach(out, node)
     return out
@@ -491,10 +521,31 @@ def clamp_max(input, max):  # noqa: A002
     return _clamp_scalar(input, None, max, ClampMaxBackward0)
 
 
+def _record_dtypes(node, out, a, b) -> None:
+    """Mixed-dtype operands: torch casts each gradient back to its input's dtype."""
+    od = out._data.dtype
+    da = a._data.dtype if isinstance(a, Tensor) else od
+    db = b._data.dtype if isinstance(b, Tensor) else od
+    if da != od or db != od:
+        node.dtypes = (da, db)
+
+
+def _cast_back(node, F, ga, gb):
+    d = node.dtypes
+    if d is None:
+        return ga, gb
+    if ga is not None and F.data(ga).dtype != d[0]:
+        ga = F.to_dtype(ga, d[0])
+    if gb is not None and F.data(gb).dtype != d[1]:
+        gb = F.to_dtype(gb, d[1])
+    return ga, gb
+
+
 # -- maximum / minimum -----------------------------------------------------------------------
 class MaximumBackward0(Node):
     """Ties send half the gradient to each side, as torch."""
     __slots__ = ("shapes",)
+    dtypes = None
 
     def backward(self, F, g):
         a, b = self.saved(F)
@@ -504,7 +555,7 @@ class MaximumBackward0(Node):
         sa, sb = self.shapes
         ga = F.sum_to(g * F.const(wa), sa) if self.needs(0) else None
         gb = F.sum_to(g * F.const(1 - wa), sb) if self.needs(1) else None
-        return ga, gb
+        return _cast_back(self, F, ga, gb)
 
     @staticmethod
     def _weight(a, b):
@@ -519,16 +570,20 @@ class MinimumBackward0(MaximumBackward0):
         return (a < b) + 0.5 * (a == b)
 
 
-def _binary_minmax(input, other, np_fn, node_cls):
+def _binary_minmax(input, other, np_fn, node_cls, pos=2):
     if not isinstance(other, Tensor):
         raise TypeError(
-            f"{np_fn.__name__}(): argument 'other' (position 2) must be Tensor, not "
+            f"{np_fn.__name__}(): argument 'other' (position {pos}) must be Tensor, not "
             f"{type(other).__name__}")
     xa, xb = binary_data(input, other)
-    out = wrap(np_fn(xa, xb))
+    try:
+        out = wrap(quiet(np_fn, xa, xb))
+    except ValueError:
+        raise broadcast_error(xa.shape, xb.shape) from None
     if grad_enabled[0] and (input._requires_grad or other._requires_grad):
         node = node_cls((input, other))
         node.shapes = (xa.shape, xb.shape)
+        _record_dtypes(node, out, input, other)
         node.save(input, other)
         attach(out, node)
     return out
@@ -546,13 +601,14 @@ def minimum(input, other):
 class WhereBackward0(Node):
     __slots__ = ("cond", "shapes")
     saves = False
+    dtypes = None
 
     def backward(self, F, g):
         sa, sb = self.shapes
         c = np.broadcast_to(self.cond, g.shape)
         ga = F.sum_to(F.where(c, g, 0.0), sa) if self.needs(0) else None
         gb = F.sum_to(F.where(c, 0.0, g), sb) if self.needs(1) else None
-        return ga, gb
+        return _cast_back(self, F, ga, gb)
 
 
 def where(condition, input=None, other=None):
@@ -567,12 +623,16 @@ def where(condition, input=None, other=None):
     dt = result_dtype(input, other).np
     xa = input._data if isinstance(input, Tensor) else input
     xb = other._data if isinstance(other, Tensor) else other
-    out = wrap(np.asarray(np.where(c, xa, xb), dtype=dt))
+    try:
+        out = wrap(np.asarray(np.where(c, xa, xb), dtype=dt))
+    except ValueError:
+        raise broadcast_error_n(c.shape, np.shape(xa), np.shape(xb)) from None
     ta, tb = isinstance(input, Tensor), isinstance(other, Tensor)
     if grad_enabled[0] and ((ta and input._requires_grad) or (tb and other._requires_grad)):
         node = WhereBackward0((input if ta else None, other if tb else None))
         node.cond = c
         node.shapes = (np.shape(xa), np.shape(xb))
+        _record_dtypes(node, out, input, other)
         attach(out, node)
     return out
 
@@ -581,7 +641,10 @@ def where(condition, input=None, other=None):
 def _compare(np_fn):
     def op(input, other):
         xa, xb = binary_data(input, operand(other))
-        return wrap(np.asarray(np_fn(xa, xb)))
+        try:
+            return wrap(np.asarray(np_fn(xa, xb)))
+        except ValueError:
+            raise broadcast_error(np.shape(xa), np.shape(xb)) from None
     return op
 
 
@@ -606,10 +669,19 @@ def _dunder_ne(self, other):
 
 
 def _logical(np_fn):
-    def op(input, other):
-        a = input._data if isinstance(input, Tensor) else np.asarray(input)
-        b = other._data if isinstance(other, Tensor) else np.asarray(other)
-        return wrap(np.asarray(np_fn(a, b)))
+    name = np_fn.__name__
+
+    def op(input, other, _pos=2):
+        # torch's argument parser: both operands must be Tensors (the method's other is
+        # position 1)
+        for arg, what, pos in ((input, "input", 1), (other, "other", _pos)):
+            if not isinstance(arg, Tensor):
+                raise TypeError(f"{name}(): argument '{what}' (position {pos}) must be Tensor, "
+                                f"not {type(arg).__name__}")
+        try:
+            return wrap(np.asarray(np_fn(input._data, other._data)))
+        except ValueError:
+            raise broadcast_error(input._data.shape, other._data.shape) from None
     return op
 
 
@@ -625,9 +697,18 @@ def logical_not(input):
 def bitwise_not(input):
     x = input._data
     if x.dtype.kind not in "iub":
+        names = {"float32": "Float", "float64": "Double", "float16": "Half"}
+        raise NotImplementedError(
+            f'"bitwise_not_cpu" not implemented for \'{names.get(x.dtype.name, x.dtype.name)}\'')
+    return wrap(np.invert(x))
+
+
+def _invert(input):
+    """``~t``: Python's operator has its own text in torch (the function form's differs)."""
+    if input._data.dtype.kind not in "iub":
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
                         "tensors")
-    return wrap(np.invert(x))
+    return bitwise_not(input)
 
 
 def _bitwise(np_fn, cname):
@@ -647,10 +728,16 @@ _or = _bitwise(np.bitwise_or, "bitwise_or")
 _xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 METHODS = {name: globals()[name] for name in __all__ if name != "where"}
+METHODS.update({name: (lambda f: lambda self, other: f(self, other, 1))(globals()[name])
+                for name in ("logical_and", "logical_or", "logical_xor")})
+METHODS["maximum"] = lambda self, other: _binary_minmax(
+    self, other, np.maximum, MaximumBackward0, 1)
+METHODS["minimum"] = lambda self, other: _binary_minmax(
+    self, other, np.minimum, MinimumBackward0, 1)
 METHODS.update({
     "where": lambda self, condition, other: where(condition, self, other),
     "__eq__": _dunder_eq, "__ne__": _dunder_ne, "__lt__": lt, "__le__": le, "__gt__": gt,
-    "__ge__": ge, "__invert__": bitwise_not, "__abs__": abs,
+    "__ge__": ge, "__invert__": _invert, "__abs__": abs,
     "__and__": _and, "__or__": _or, "__xor__": _xor,
     "__rand__": _and, "__ror__": _or, "__rxor__": _xor,
     "greater": gt, "less": lt, "greater_equal": ge, "less_equal": le, "not_equal": ne,

@@ -10,7 +10,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
 from ..autograd.graph import Node
-from ._util import attach, grad_enabled, normalize_dims, wrap
+from ._util import attach, grad_enabled, normalize_dims, quiet, wrap
 
 
 class SumBackward0(Node):
@@ -49,6 +49,11 @@ def _dims(dim, ndim):
 
 
 _add_reduce = np.add.reduce  # skips ndarray.sum's Python wrapper on the hot path
+_NODIM = object()  # torch records Sum/MeanBackward1 even for an explicit dim=None
+
+
+def _sum_np(x, dims, keepdim, npd):
+    return x.sum(axis=dims, keepdims=keepdim, dtype=npd)
 
 
 def _sum_dtype(x):
@@ -56,18 +61,18 @@ def _sum_dtype(x):
     return np.int64 if x.dtype.kind in "iub" else None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - torch's name
+def sum(input, dim=_NODIM, keepdim=False, *, dtype=None):  # noqa: A001 - torch's name
     x = input._data
     npd = dtype.np if dtype is not None else _sum_dtype(x)
-    if dim is None:
-        out = wrap(np.asarray(_add_reduce(x, None, npd)))
+    if dim is _NODIM and not keepdim:  # an explicit dim=None records SumBackward1, as torch
+        out = wrap(np.asarray(quiet(_add_reduce, x, None, npd)))
         if grad_enabled[0] and input._requires_grad:
             node = SumBackward0((input,))
             node.shape = x.shape
             attach(out, node)
         return out
-    dims = _dims(dim, x.ndim)
-    out = wrap(np.asarray(x.sum(axis=dims, keepdims=keepdim, dtype=npd)))
+    dims = _dims(None if dim is _NODIM else dim, x.ndim)
+    out = wrap(np.asarray(quiet(_sum_np, x, dims, keepdim, npd)))
     if grad_enabled[0] and input._requires_grad:
         node = SumBackward1((input,))
         node.shape, node.dims, node.keepdim = x.shape, dims, keepdim
@@ -122,7 +127,6 @@ def _dtype_title(npdt) -> str:
             "bool": "Bool"}[np.dtype(npdt).name]
 
 
-_NODIM = object()  # torch records MeanBackward1 even for an explicit dim=None
 
 
 def mean(input, dim=_NODIM, keepdim=False, *, dtype=None):
@@ -222,6 +226,8 @@ class MaxBackward0(Node):
     saves = False
 
     def backward(self, F, g):
+        if not self.shape:  # a 0-d input: its one value was selected
+            return (g,)
         onehot = np.zeros(self.shape, dtype=F.data(g).dtype)
         idx = self.indices if self.keepdim else np.expand_dims(self.indices, self.dim)
         np.put_along_axis(onehot, idx, 1, axis=self.dim)
@@ -314,6 +320,8 @@ def amin(input, dim=(), keepdim=False):
 def _arg(name, np_fn):
     def op(input, dim=None, keepdim=False):
         x = input._data
+        if x.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
         if dim is None:
             if x.size == 0:
                 raise IndexError(
@@ -345,14 +353,22 @@ argmin = _arg("argmin", np.argmin)
 
 # -- var / std ----------------------------------------------------------------------------------
 class VarBackward0(Node):
-    __slots__ = ("dims", "keepdim", "dof")
+    __slots__ = ("dims", "keepdim", "dof", "full")
 
     def backward(self, F, g):
         (x,) = self.saved(F)
-        dims = self.dims
+        return (self._var_grad(F, x, _unsqueeze_dims(F, g, self.dims, self.keepdim)),)
+
+    def _var_grad(self, F, x, g):
+        """torch's var_backward, degenerate degrees of freedom included."""
+        dims, dof = self.dims, self.dof
         centered = x - F.sum(x, dims, True) / _count(x.shape, dims)
-        g = _unsqueeze_dims(F, g, dims, self.keepdim)
-        return (g * centered * (2.0 / self.dof),)
+        if dof > 0 or (dof < 0 and not self.full):
+            return g * centered * (2.0 / dof)
+        if self.full:  # 2 / 0 = inf, and nan where x equals its mean (inf * 0)
+            c = F.data(centered)
+            return g * F.const(np.where(c == 0, np.nan, np.inf).astype(c.dtype))
+        return g * centered * np.inf
 
 
 class StdBackward0(VarBackward0):
@@ -360,11 +376,14 @@ class StdBackward0(VarBackward0):
 
     def backward(self, F, g):
         (x,) = self.saved(F)
-        dims = self.dims
-        y = _unsqueeze_dims(F, self.result(F), dims, self.keepdim)
-        centered = x - F.sum(x, dims, True) / _count(x.shape, dims)
-        g = _unsqueeze_dims(F, g, dims, self.keepdim)
-        return (g * centered / (y * self.dof),)
+        y = _unsqueeze_dims(F, self.result(F), self.dims, self.keepdim)
+        g = _unsqueeze_dims(F, g, self.dims, self.keepdim)
+        # torch: var_backward(grad / (2 std)), zero where the std is 0
+        zero = F.data(y) == 0
+        if zero.any():
+            g = F.where(zero, 0.0, g)
+            y = F.where(zero, 1.0, y)
+        return (self._var_grad(F, x, g / (y * 2.0)),)
 
 
 def _var_args(name, dim, unbiased, keepdim, correction):
@@ -391,18 +410,18 @@ def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
             "at /__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
             UserWarning, stacklevel=3)
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.var(x, axis=dims, ddof=correction, keepdims=keepdim) if dof > 0 else \
-            np.full(np.sum(x, axis=dims, keepdims=keepdim).shape, np.nan if dof == 0 or n == 0
-                    else np.inf, dtype=x.dtype)
-        if dof < 0 and n:  # torch divides by the (negative) dof: var is <= 0
+        if dof > 0:
+            r = np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+        else:  # torch divides by max(0, dof): inf, or nan where every value is the mean
             r = np.sum((x - x.mean(axis=dims, keepdims=True)) ** 2, axis=dims,
-                       keepdims=keepdim) / dof
+                       keepdims=keepdim) / x.dtype.type(0)
         if node_cls is StdBackward0:
             r = np.sqrt(r)
     out = wrap(np.asarray(r, dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         node = node_cls((input,))
         node.dims, node.keepdim, node.dof = dims, keepdim, dof
+        node.full = dim is None or x.ndim == 0
         node.save(input)
         if node_cls is StdBackward0:
             node.save_result(out)

@@ -302,6 +302,10 @@ def _T(input):  # noqa: N802 - torch's property name
 
 def _mT(input):  # noqa: N802
     n = input._data.ndim
+    if n == 0:  # torch: deprecated, and the identity (the very same tensor)
+        warnings.warn("Tensor.mT is deprecated on 0-D tensors. This function is the identity "
+                      "in these cases.", UserWarning, stacklevel=2)
+        return input
     if n < 2:
         raise RuntimeError(
             "tensor.mT is only supported on matrices or batches of matrices. Got "
@@ -339,6 +343,8 @@ class ExpandBackward0(Node):
 
 
 def expand(input, *sizes):
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     x = input._data
     sizes = _sizes(sizes)
     n = len(sizes)
@@ -412,6 +418,10 @@ def cat(tensors, dim=0, *, out=None):
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, tt in enumerate(ts):
+        if tt._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     first = ts[0]._data
     d = _dim(dim, first.ndim)
     for i, tt in enumerate(ts[1:], 1):
@@ -504,6 +514,8 @@ def _split(input, sizes, d, cls):
 
 def split(tensor, split_size_or_sections, dim=0):
     x = tensor._data
+    if x.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = _dim(dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -527,6 +539,8 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     x = input._data
+    if x.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     d = _dim(dim, x.ndim)
     n = x.shape[d]
     return split(input, -(-n // chunks) if n else 1, d)

@@ -278,3 +278,12 @@ def _fill(L, x, v):
                                   _put_basic, _put_advanced, _fill])
 def test_backward_twice_like_torch(torch, make):
     assert _backward_twice(engine, make) == _backward_twice(torch, make)
+
+
+def test_slicing_a_zero_dim_tensor_gives_torchs_text(torch):
+    for lib in (engine, torch):
+        x = lib.tensor(1.0)
+        for index in (slice(0, 1), slice(None)):
+            with pytest.raises(IndexError, match=r"^slice\(\) cannot be applied to a 0-dim "
+                                                 r"tensor\.$"):
+                x[index]

@@ -366,3 +366,15 @@ def test_float32_stays_float32():
         y.sum().backward()
         assert x.grad.dtype == engine.float32
         x.grad = None
+
+
+def test_bitwise_not_on_float_texts_differ_for_function_and_operator(torch):
+    """torch.bitwise_not(float) names the kernel; ``~float`` has the operator's own text."""
+    for lib in (engine, torch):
+        x = lib.tensor([1.0])
+        with pytest.raises(NotImplementedError,
+                           match="^\"bitwise_not_cpu\" not implemented for 'Float'$"):
+            lib.bitwise_not(x)
+        with pytest.raises(TypeError, match=r"^~ \(operator\.invert\) is only implemented on "
+                                            "integer and Boolean-type tensors$"):
+            _ = ~x
