@@ -735,6 +735,11 @@ def _pow(input, exponent):
             attach(out, node)
         return out
     if dt is _dtype.bool:
+        if ta and tb:  # torch checks the shapes broadcast before it looks at the dtype
+            try:
+                np.broadcast_shapes(input._data.shape, exponent._data.shape)
+            except ValueError:
+                raise broadcast_error(input._data.shape, exponent._data.shape) from None
         raise NotImplementedError('"pow" not implemented for \'Bool\'')
     xa, xb = binary_data(input, exponent)
     res = _run(np.power, xa, xb) if dt.is_floating_point else _run(_int_pow, xa, xb)

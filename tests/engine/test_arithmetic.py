@@ -367,3 +367,15 @@ def test_second_order_records(torch):
             else:
                 names.append((None, None))
         assert names[1] == names[0], src
+
+
+def test_pow_of_bool_tensors_checks_broadcasting_before_the_dtype(torch):
+    """torch reports shapes that do not broadcast before it refuses bool pow."""
+    for lib in (engine, torch):
+        a = lib.tensor(np.array([[False], [True], [True]]))
+        b = lib.tensor(np.array([[False, True], [True, True]]))
+        with pytest.raises(RuntimeError, match=r"^The size of tensor a \(3\) must match the size "
+                                               r"of tensor b \(2\) at non-singleton dimension 0$"):
+            a ** b
+        with pytest.raises(NotImplementedError, match="^\"pow\" not implemented for 'Bool'$"):
+            a ** a
