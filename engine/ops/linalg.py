@@ -12,6 +12,16 @@ from ._util import attach, grad_enabled, wrap
 _make = Tensor._make
 
 
+
+def _record_product(out, node_cls, a, b):
+    """Record a bilinear op: each operand's gradient needs only the other, so torch saves
+    ``a`` only when ``b`` requires grad and vice versa."""
+    if grad_enabled[0] and (a._requires_grad or b._requires_grad):
+        node = node_cls((a, b))
+        node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        attach(out, node)
+    return out
+
 class MmBackward0(Node):
     __slots__ = ()
 
@@ -49,12 +59,7 @@ def mm(input, mat2):
     if a.shape[1] != b.shape[0] or a.dtype != b.dtype:
         _check_mm(a, b)
     out = _make(a @ b)
-    if grad_enabled[0] and (input._requires_grad or mat2._requires_grad):
-        node = MmBackward0((input, mat2))
-        node.save(input if mat2._requires_grad else None,
-                  mat2 if input._requires_grad else None)
-        attach(out, node)
-    return out
+    return _record_product(out, MmBackward0, input, mat2)
 
 
 class MvBackward0(Node):
@@ -83,11 +88,7 @@ def mv(input, vec):
             f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
             f"{_C_NAMES[v.dtype.name]}")
     out = wrap(a @ v)
-    if grad_enabled[0] and (input._requires_grad or vec._requires_grad):
-        node = MvBackward0((input, vec))
-        node.save(input if vec._requires_grad else None, vec if input._requires_grad else None)
-        attach(out, node)
-    return out
+    return _record_product(out, MvBackward0, input, vec)
 
 
 class DotBackward0(Node):
@@ -113,12 +114,7 @@ def dot(input, tensor):
             f"dot : expected both vectors to have same dtype, but found "
             f"{_S_NAMES[a.dtype.name]} and {_S_NAMES[b.dtype.name]}")
     out = wrap(np.asarray(np.dot(a, b)))
-    if grad_enabled[0] and (input._requires_grad or tensor._requires_grad):
-        node = DotBackward0((input, tensor))
-        node.save(input if tensor._requires_grad else None,
-                  tensor if input._requires_grad else None)
-        attach(out, node)
-    return out
+    return _record_product(out, DotBackward0, input, tensor)
 
 
 class BmmBackward0(MmBackward0):
@@ -139,12 +135,7 @@ def bmm(input, mat2):
         raise RuntimeError(
             f"expected scalar type {_S_NAMES[a.dtype.name]} but found {_S_NAMES[b.dtype.name]}")
     out = wrap(np.matmul(a, b))
-    if grad_enabled[0] and (input._requires_grad or mat2._requires_grad):
-        node = BmmBackward0((input, mat2))
-        node.save(input if mat2._requires_grad else None,
-                  mat2 if input._requires_grad else None)
-        attach(out, node)
-    return out
+    return _record_product(out, BmmBackward0, input, mat2)
 
 
 def matmul(input, other):
