@@ -62,28 +62,25 @@ def _log_softmax_np(x, d):
     return s - np.log(np.exp(s).sum(axis=d, keepdims=True) if x.ndim else np.exp(s))
 
 
-def softmax(input, dim, dtype=None):
+def _softmax_family(input, dim, dtype, name, np_fn, node_cls):
     (d,) = normalize_dims(dim, input._data.ndim)  # torch checks the dim before the dtype
-    input, x = _softmax_input(input, "softmax", dtype, d)
-    out = wrap(quiet(_softmax_np, x, d))
+    input, x = _softmax_input(input, name, dtype, d)
+    out = wrap(quiet(np_fn, x, d))
     if grad_enabled[0] and input._requires_grad:
-        node = SoftmaxBackward0((input,))
+        node = node_cls((input,))
         node.dim = d if x.ndim else None
         node.save_result(out)
         attach(out, node)
     return out
+
+
+def softmax(input, dim, dtype=None):
+    return _softmax_family(input, dim, dtype, "softmax", _softmax_np, SoftmaxBackward0)
 
 
 def log_softmax(input, dim, dtype=None):
-    (d,) = normalize_dims(dim, input._data.ndim)  # torch checks the dim before the dtype
-    input, x = _softmax_input(input, "log_softmax", dtype, d)
-    out = wrap(quiet(_log_softmax_np, x, d))
-    if grad_enabled[0] and input._requires_grad:
-        node = LogSoftmaxBackward0((input,))
-        node.dim = d if x.ndim else None
-        node.save_result(out)
-        attach(out, node)
-    return out
+    return _softmax_family(input, dim, dtype, "log_softmax", _log_softmax_np,
+                           LogSoftmaxBackward0)
 
 
 # -- activations --------------------------------------------------------------------------------
