@@ -6,8 +6,6 @@ it emits on every change so the app can merge consecutive edits of one field int
 """
 from __future__ import annotations
 
-import weakref
-
 import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
@@ -32,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine._tensor import NON_LEAF_GRAD_WARNING
+from widgets.subscription import follow
 
 INT_RANGE = 2**31 - 1
 DIM_RANGE = 64
@@ -277,17 +276,7 @@ class InspectorWidget(QWidget):
 
     # ------------------------------------------------------------------ document events
     def _attach(self, document) -> None:
-        ref = weakref.ref(self)
-
-        def on_event(ev, _ref=ref):
-            me = _ref()
-            if me is None or not shiboken6.isValid(me):
-                unsub()
-                return
-            me._on_event(ev)
-
-        unsub = document.subscribe(on_event)
-        self._unsubscribe = unsub
+        self._unsubscribe = follow(document, self)
 
     def _detach(self) -> None:
         if self._unsubscribe is not None:

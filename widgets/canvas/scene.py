@@ -7,12 +7,11 @@ command changes the model, whose events come back here and update the items.
 from __future__ import annotations
 
 import logging
-import weakref
 
-import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
+from ..subscription import follow
 from . import style as _style
 from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, TempWireItem, WireItem
 
@@ -111,17 +110,7 @@ class GraphScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ subscription
     def _attach(self, document) -> None:
-        ref = weakref.ref(self)
-
-        def on_event(event, _ref=ref):
-            scene = _ref()
-            if scene is None or not shiboken6.isValid(scene):
-                unsub()  # the scene is gone: stop listening instead of leaking
-                return
-            scene._on_event(event)
-
-        unsub = document.subscribe(on_event)
-        self._unsubscribe = unsub
+        self._unsubscribe = follow(document, self)
 
     def detach(self) -> None:
         """Stop following the document (call when the view closes)."""
