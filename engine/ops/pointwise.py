@@ -28,6 +28,7 @@ from ._util import (
     result_dtype,
     wrap,
 )
+from .arithmetic import _cast_grads
 
 _make = Tensor._make
 
@@ -530,17 +531,6 @@ def _record_dtypes(node, out, a, b) -> None:
         node.dtypes = (da, db)
 
 
-def _cast_back(node, F, ga, gb):
-    d = node.dtypes
-    if d is None:
-        return ga, gb
-    if ga is not None and F.data(ga).dtype != d[0]:
-        ga = F.to_dtype(ga, d[0])
-    if gb is not None and F.data(gb).dtype != d[1]:
-        gb = F.to_dtype(gb, d[1])
-    return ga, gb
-
-
 # -- maximum / minimum -----------------------------------------------------------------------
 class MaximumBackward0(Node):
     """Ties send half the gradient to each side, as torch."""
@@ -555,7 +545,7 @@ class MaximumBackward0(Node):
         sa, sb = self.shapes
         ga = F.sum_to(g * F.const(wa), sa) if self.needs(0) else None
         gb = F.sum_to(g * F.const(1 - wa), sb) if self.needs(1) else None
-        return _cast_back(self, F, ga, gb)
+        return _cast_grads(self, F, ga, gb)
 
     @staticmethod
     def _weight(a, b):
@@ -608,7 +598,7 @@ class WhereBackward0(Node):
         c = np.broadcast_to(self.cond, g.shape)
         ga = F.sum_to(F.where(c, g, 0.0), sa) if self.needs(0) else None
         gb = F.sum_to(F.where(c, 0.0, g), sb) if self.needs(1) else None
-        return _cast_back(self, F, ga, gb)
+        return _cast_grads(self, F, ga, gb)
 
 
 def where(condition, input=None, other=None):
