@@ -15,13 +15,23 @@ from .errors import (
     UnknownNodeError,
     UnknownOpError,
 )
-from .model import BackwardDag, Document, DocumentEvent, Node, Region, Removed, Settings, Wire
+from .model import (
+    LAYOUT_ONLY,
+    BackwardDag,
+    Document,
+    DocumentEvent,
+    Node,
+    Region,
+    Removed,
+    Settings,
+    Wire,
+)
 
 __all__ = ["catalog", "CATALOG", "OpSpec", "Param", "Port", "Document", "DocumentEvent",
            "Node", "Wire", "Region", "Settings", "BackwardDag", "Removed", "DocumentError",
            "CycleError", "PortOccupiedError", "UnknownOpError", "DuplicateNameError",
            "ParamError", "UnknownNodeError", "InvalidWireError", "InvalidDocumentError",
-           "Executor", "NodeResult"]
+           "Executor", "NodeResult", "LAYOUT_ONLY"]
 
 
 def __getattr__(name):  # execution imports the engine's ops lazily

@@ -160,11 +160,10 @@ class Executor:
     # -- invalidation ---------------------------------------------------------------------
     def _on_event(self, ev) -> None:
         k = ev.kind
+        if ev.layout_only:
+            return
         if k == "node_changed":
-            what = ev.detail["what"]
-            if what == "pos":
-                return
-            if what == "param":
+            if ev.detail["what"] == "param":
                 self._leaves.pop(ev.node_id, None)
             self._dirty.add(ev.node_id)
         elif k in ("wire_added", "wire_removed"):

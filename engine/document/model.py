@@ -6,7 +6,6 @@ unchanged) and then emits exactly one ``DocumentEvent`` to subscribers, so views
 from __future__ import annotations
 
 import copy as _copy
-import heapq
 import itertools
 import re
 from collections.abc import Callable
@@ -17,6 +16,7 @@ if TYPE_CHECKING:  # networkx costs ~0.1-0.5 s to import: only graph() loads it
     import networkx as nx
 
 from . import catalog
+from .adjacency import Adjacency
 from .errors import (
     CycleError,
     DocumentError,
@@ -82,6 +82,17 @@ class DocumentEvent:
     region_id: str | None = None
     detail: object = None  # dict: what changed (see each mutation)
 
+    @property
+    def layout_only(self) -> bool:
+        """Only where something is drawn changed (a node moved, a frame resized): no value,
+        no graph, no forward (a spent graph stays spent). The one definition of it."""
+        d = self.detail
+        return isinstance(d, dict) and (self.kind, d.get("what")) in LAYOUT_ONLY
+
+
+# (event kind, detail["what"]) pairs that change only the layout; see DocumentEvent.layout_only
+LAYOUT_ONLY = frozenset({("node_changed", "pos"), ("region_changed", "rect")})
+
 
 class Removed(NamedTuple):
     """What ``remove_node`` took away, enough for ``restore_node`` (undo)."""
@@ -114,7 +125,9 @@ class Document:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.wires: list[Wire] = []
-        self._g: _Adjacency | None = None  # cached structure, kept in step by mutations
+        self._g: Adjacency | None = None  # wiring index, kept in step by mutations
+        self._names: dict[str, str] = {}  # name -> node id: a name check is O(1)
+        self._name_hint: dict[str, int] = {}  # base -> first suffix unique_name tries
         self.regions: dict[str, Region] = {}
         self.settings = Settings()
         self._subscribers: list[Callable] = []
@@ -143,18 +156,24 @@ class Document:
             raise UnknownNodeError(f"no node with id {node_id!r}") from None
 
     def node_by_name(self, name: str) -> Node:
-        for n in self.nodes.values():
-            if n.name == name:
-                return n
-        raise UnknownNodeError(f"no node named {name!r}")
+        nid = self._name_index().get(name) if isinstance(name, str) else None
+        if nid is None:
+            raise UnknownNodeError(f"no node named {name!r}")
+        return self.nodes[nid]
 
     def inputs_of(self, node_id: str) -> list[Wire]:
-        ws = [w for wl in self._graph().pred.get(node_id, {}).values() for w in wl]
-        return sorted(ws, key=self.wires.index) if len(ws) > 1 else ws
+        """Wires into ``node_id`` in document order: O(degree log degree)."""
+        g = self._graph()
+        return g.ordered([w for wl in g.pred.get(node_id, {}).values() for w in wl])
 
     def outputs_of(self, node_id: str) -> list[Wire]:
-        ws = [w for wl in self._graph().succ.get(node_id, {}).values() for w in wl]
-        return sorted(ws, key=self.wires.index) if len(ws) > 1 else ws
+        g = self._graph()
+        return g.ordered([w for wl in g.succ.get(node_id, {}).values() for w in wl])
+
+    def _name_index(self) -> dict[str, str]:
+        if len(self._names) != len(self.nodes):  # nodes replaced wholesale (load, copy)
+            self._names = {n.name: nid for nid, n in self.nodes.items()}
+        return self._names
 
     def _new_id(self) -> str:
         while f"n{self._next_id}" in self.nodes:
@@ -162,20 +181,34 @@ class Document:
         return f"n{self._next_id}"
 
     def unique_name(self, base: str) -> str:
-        taken = {n.name for n in self.nodes.values()}
+        """``base1``, ``base2``, ...: the first free one. A hint per base remembers where
+        the search stopped, so naming the N-th node of a kind costs O(1), not O(N)."""
+        taken = self._name_index()
         base = base if catalog.is_valid_name(base) else "v"
-        for i in itertools.count(1):
+        for i in itertools.count(self._name_hint.get(base, 1)):
             name = f"{base}{i}"
             if name not in taken and catalog.is_valid_name(name):
+                self._name_hint[base] = i
                 return name
         raise AssertionError  # pragma: no cover
+
+    def _free_name(self, name: str) -> None:
+        """``name`` is no longer used: let unique_name offer it again."""
+        self._names.pop(name, None)
+        hint = self._name_hint
+        for cut in range(len(name) - 1, 0, -1):  # x11 frees x1 #1 and x #11
+            if not name[cut].isdigit():
+                break
+            base, i = name[:cut], int(name[cut:])
+            if base in hint and i < hint[base]:
+                hint[base] = i
 
     def _check_name(self, name, node_id=None) -> None:
         if not catalog.is_valid_name(name):
             raise DuplicateNameError(f"{name!r} is not a valid variable name")
-        for n in self.nodes.values():
-            if n.name == name and n.id != node_id:
-                raise DuplicateNameError(f"the name {name!r} is already used")
+        owner = self._name_index().get(name)
+        if owner is not None and owner != node_id:
+            raise DuplicateNameError(f"the name {name!r} is already used")
 
     def _bump_ids(self, node_id: str) -> None:
         """Keep auto ids ahead of explicit ones so an id is never reused."""
@@ -204,6 +237,7 @@ class Document:
         node = Node(node_id, op, name, params, _pos(pos), bool(requires_grad),
                     bool(retain_grad), bool(frozen_output))
         self._bump_ids(node_id)
+        self._name_index()[name] = node_id
         if at is None or at >= len(self.nodes):
             self.nodes[node_id] = node
         else:  # re-insert in place, keeping the dict object (views hold it)
@@ -218,10 +252,18 @@ class Document:
 
     def remove_node(self, node_id) -> Removed:
         node = self.node(node_id)
-        index = list(self.nodes).index(node_id)
-        positions = [i for i, w in enumerate(self.wires) if w.src == node_id or w.dst == node_id]
-        wires = [self.wires[i] for i in positions]
-        self.wires = [w for w in self.wires if w.src != node_id and w.dst != node_id]
+        index = list(self.nodes).index(node_id)  # C-speed key scan; undo puts it back here
+        g = self._graph()
+        wires = g.wires_of(node_id)
+        positions = [g.position(w, self.wires) for w in wires]
+        if len(wires) > 64:  # many wires: one pass beats many list deletions
+            gone = set(positions)
+            self.wires[:] = [w for i, w in enumerate(self.wires) if i not in gone]
+        else:
+            for i in reversed(positions):
+                del self.wires[i]
+        for w in wires:
+            g.remove_wire(w)
         region_ids = []
         for r in self.regions.values():
             if node_id in r.members:
@@ -231,8 +273,8 @@ class Document:
         if was_root:
             self.settings.root = None
         del self.nodes[node_id]
-        if self._g is not None:
-            self._g.remove_node(node_id)
+        self._free_name(node.name)
+        g.remove_node(node_id)
         self._emit("node_removed", node_id=node_id,
                    detail={"wires": wires, "region_ids": region_ids, "was_root": was_root})
         return Removed(node, wires, region_ids, was_root, index, tuple(positions))
@@ -258,6 +300,9 @@ class Document:
         node = self.node(node_id)
         self._check_name(new_name, node_id)
         old, node.name = node.name, new_name
+        if old != new_name:
+            self._free_name(old)
+            self._names[new_name] = node_id
         self._emit("node_changed", node_id=node_id,
                    detail={"what": "name", "old": old, "new": new_name})
 
@@ -298,47 +343,70 @@ class Document:
                    detail={"what": "pos", "old": old, "new": node.pos})
 
     # -- wires ----------------------------------------------------------------------------
-    def connect(self, src, dst, port, index=0, at=None) -> Wire:
-        """``at``: position in ``wires`` (default: the end), for undo."""
-        self.node(src)
-        spec = self.node(dst).spec
-        p = spec.port(port)
+    def check_connect(self, src, dst, port, index=0) -> DocumentError | None:
+        """Why ``connect(src, dst, port, index)`` would be refused (the typed error it would
+        raise), or None. The one connection rule (as Orange's ``Scheme.check_connect``): the
+        canvas asks it while a wire is dragged. An occupied single input is not a refusal:
+        dropping there replaces the wire (see ``occupant`` and ``connect(replace=True)``)."""
+        if src not in self.nodes:
+            return UnknownNodeError(f"no node with id {src!r}")
+        if dst not in self.nodes:
+            return UnknownNodeError(f"no node with id {dst!r}")
+        spec = self.nodes[dst].spec
+        p = spec.port(port) if isinstance(port, str) else None
         if p is None:
             ports = ", ".join(q.name for q in spec.inputs) or "none"
-            raise InvalidWireError(f"{spec.key} has no input {port!r} (inputs: {ports})")
+            return InvalidWireError(f"{spec.key} has no input {port!r} (inputs: {ports})")
         if not isinstance(index, int) or isinstance(index, bool) or index < 0 or (
                 index and not p.variadic):
-            raise InvalidWireError(f"invalid slot {index!r} for input {port!r} of {spec.key}")
+            return InvalidWireError(f"invalid slot {index!r} for input {port!r} of {spec.key}")
         if src == dst:
-            raise CycleError("a node cannot feed itself (the graph must stay acyclic)")
-        g = self._graph()
-        if g.has_path(dst, src):
-            raise CycleError(f"wiring {self.nodes[src].name} -> {self.nodes[dst].name} would "
-                             "create a cycle")
-        for w in self.inputs_of(dst):
-            if w.port == port and w.index == index:
+            return CycleError("a node cannot feed itself (the graph must stay acyclic)")
+        if self._graph().has_path(dst, src):
+            return CycleError(f"wiring {self.nodes[src].name} -> {self.nodes[dst].name} would "
+                              "create a cycle")
+        return None
+
+    def occupant(self, dst, port, index=0) -> Wire | None:
+        """The wire already in input ``port`` (slot ``index``) of ``dst``: the one a drop
+        there replaces ("replaces the wire from x"), or None."""
+        if dst not in self.nodes:
+            return None
+        return self._graph().slot.get((dst, port, index))
+
+    def connect(self, src, dst, port, index=0, at=None, *, replace=False) -> Wire:
+        """``at``: position in ``wires`` (default: the end), for undo. An occupied input
+        raises ``PortOccupiedError`` unless ``replace``: then the occupant is disconnected
+        first (``wire_removed``, then ``wire_added``)."""
+        err = self.check_connect(src, dst, port, index)
+        if err is not None:
+            raise err
+        old = self.occupant(dst, port, index)
+        if old is not None:
+            if not replace:
                 raise PortOccupiedError(
                     f"input {port!r} of {self.nodes[dst].name} is already connected "
-                    f"(from {self.nodes[w.src].name})")
+                    f"(from {self.nodes[old.src].name})")
+            self.disconnect(old)
+        g = self._graph()
         wire = Wire(src, dst, port, index)
         if at is not None and at < len(self.wires):
             self.wires.insert(max(0, at), wire)
+            g.insert_wire(wire, self.wires, max(0, at))
         else:
             self.wires.append(wire)
-        if at is not None and dst in g.succ[src]:
-            self._g = None  # the edge's wire list follows ``wires`` order: rebuild lazily
-        else:
             g.add_wire(wire)
         self._emit("wire_added", wire=wire, node_id=dst)
         return wire
 
     def disconnect(self, wire: Wire) -> int:
         """Returns the wire's position in ``wires`` (``connect(..., at=)`` puts it back)."""
-        if wire not in self.wires:
+        g = self._graph()
+        if wire not in g.key:
             raise UnknownNodeError(f"no such wire {wire!r}")
-        at = self.wires.index(wire)
+        at = g.position(wire, self.wires)
         del self.wires[at]
-        self._g = None
+        g.remove_wire(wire)
         self._emit("wire_removed", wire=wire, node_id=wire.dst)
         return at
 
@@ -554,6 +622,7 @@ class Document:
         new.regions = {k: _copy.deepcopy(v) for k, v in self.regions.items()}
         new.settings = _copy.copy(self.settings)
         new._next_id, new._next_region = self._next_id, self._next_region
+        new._name_hint = dict(self._name_hint)
         return new
 
     def __eq__(self, other) -> bool:
@@ -567,6 +636,7 @@ class Document:
         self.nodes.clear()
         self.wires.clear()
         self._g = None
+        self._names, self._name_hint = {}, {}
         self.regions.clear()
         self.settings = Settings()
         self._emit("reset")
@@ -576,6 +646,7 @@ class Document:
         self.nodes = {k: _copy.deepcopy(v) for k, v in other.nodes.items()}
         self.wires = list(other.wires)
         self._g = None
+        self._names, self._name_hint = {}, {}
         self.regions = {k: _copy.deepcopy(v) for k, v in other.regions.items()}
         self.settings = _copy.copy(other.settings)
         for nid in self.nodes:
@@ -595,28 +666,16 @@ class Document:
                 g.add_edge(src, dst, wires=list(wires))
         return g
 
-    def _graph(self) -> _Adjacency:
+    def _graph(self) -> Adjacency:
         if self._g is None:
-            self._g = _Adjacency(self.nodes, self.wires)
+            self._g = Adjacency(self.nodes, self.wires)
         return self._g
 
     def topological_order(self) -> list[str]:
         """Kahn's algorithm taking the earliest node in document order first (networkx's
         lexicographical_topological_sort keyed by position)."""
-        rank = {nid: i for i, nid in enumerate(self.nodes)}
-        g = self._graph()
-        indeg = {nid: len(g.pred[nid]) for nid in self.nodes}
-        heap = [(rank[nid], nid) for nid, d in indeg.items() if d == 0]
-        heapq.heapify(heap)
-        order = []
-        while heap:
-            _, nid = heapq.heappop(heap)
-            order.append(nid)
-            for s in g.succ[nid]:
-                indeg[s] -= 1
-                if indeg[s] == 0:
-                    heapq.heappush(heap, (rank[s], s))
-        if len(order) != len(self.nodes):  # the model forbids cycles
+        order = self._graph().topological_order(self.nodes)
+        if order is None:  # the model forbids cycles
             raise CycleError("the graph has a cycle")
         return order
 
@@ -681,59 +740,6 @@ class Document:
         return layered_layout(self, dx, dy)
 
 
-class _Adjacency:
-    """The wiring as plain dicts (node id -> neighbour id -> wires): the structure queries
-    need, without importing networkx at start-up."""
-
-    __slots__ = ("succ", "pred")
-
-    def __init__(self, nodes, wires) -> None:
-        self.succ: dict[str, dict[str, list[Wire]]] = {nid: {} for nid in nodes}
-        self.pred: dict[str, dict[str, list[Wire]]] = {nid: {} for nid in nodes}
-        for w in wires:
-            self.add_wire(w)
-
-    def add_node(self, nid: str) -> None:
-        self.succ.setdefault(nid, {})
-        self.pred.setdefault(nid, {})
-
-    def remove_node(self, nid: str) -> None:
-        for s in self.succ.pop(nid, {}):
-            self.pred[s].pop(nid, None)
-        for p in self.pred.pop(nid, {}):
-            self.succ[p].pop(nid, None)
-
-    def add_wire(self, w: Wire) -> None:
-        self.succ[w.src].setdefault(w.dst, []).append(w)
-        self.pred[w.dst].setdefault(w.src, []).append(w)
-
-    def has_path(self, a: str, b: str) -> bool:
-        """Is ``b`` reachable from ``a`` (a depth-first search that stops at ``b``)?"""
-        if a == b:
-            return True
-        succ, seen, stack = self.succ, {a}, [a]
-        while stack:
-            for nxt in succ.get(stack.pop(), ()):
-                if nxt == b:
-                    return True
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return False
-
-    @staticmethod
-    def reachable(start: str, adj: dict) -> set[str]:
-        """Every node reachable from ``start`` along ``adj`` (``start`` excluded)."""
-        seen: set[str] = set()
-        stack = [start]
-        while stack:
-            for nxt in adj.get(stack.pop(), ()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
-        return seen
-
-
 def _float_source(n: Node) -> bool:
     """Whether a source's dtype is floating (torch refuses requires_grad otherwise)."""
     dtype = n.params.get("dtype")
@@ -792,4 +798,4 @@ def _expect(value, typ, path):
 
 
 __all__ = ["Node", "Wire", "Region", "Settings", "Document", "DocumentEvent", "BackwardDag",
-           "Removed", "FLAGS"]
+           "Removed", "FLAGS", "LAYOUT_ONLY"]
