@@ -343,7 +343,7 @@ class Executor:
         if node.requires_grad and not leaf.is_floating_point():
             # the exported code passes requires_grad=True to the factory: its error
             self.m.zeros(0, dtype=leaf.dtype, requires_grad=True)
-        leaf.requires_grad_(node.requires_grad)
+        leaf.requires_grad_(node.tracks_grad)  # frozen: w.requires_grad_(False)
         out = leaf.detach() if node.frozen_output else leaf
         old = self.results.get(node.id)
         count = old.grad_count if old is not None and old._holder is leaf else 0

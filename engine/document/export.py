@@ -241,6 +241,8 @@ def to_script(document, module: str = "torch", literal_values: bool = False,
         if node.frozen_output:
             expr = (expr if _is_atom(expr) else f"({expr})") + ".detach()"
         lines.append(f"{pad}{node.name} = {expr}".replace("\n", "\n" + pad))
+        if spec.is_source and node.frozen and rg:  # a parameter, then frozen (fine-tuning)
+            lines.append(f"{pad}{node.name}.requires_grad_(False)  # frozen")
         if node.retain_grad:
             lines.append(f"{pad}{node.name}.retain_grad()")
     if current is not None:

@@ -2,15 +2,15 @@
 
 ``MIGRATIONS[v]`` turns the raw JSON data of a schema-``v`` file into schema ``v + 1`` data.
 Loading applies them in order up to ``SCHEMA_VERSION`` before validating, so the validator only
-ever knows the current schema. When schema 2 arrives::
+ever knows the current schema. When schema 3 arrives::
 
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
-    @register(1)
-    def _v1_to_v2(data: dict) -> dict:
+    @register(2)
+    def _v2_to_v3(data: dict) -> dict:
         data = copy.deepcopy(data)
         ...                      # e.g. rename a field
-        data["schema_version"] = 2
+        data["schema_version"] = 3
         return data
 
 Migrations work on plain JSON data (dicts, lists, str, numbers) and never execute file content.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 1  # the version this code writes and validates
+SCHEMA_VERSION = 2  # the version this code writes and validates
 
 Migration = Callable[[dict], dict]
 
@@ -55,4 +55,12 @@ def migrate(data: dict, version: int, target: int | None = None) -> dict:
         data = step(data)
         version += 1
         data["schema_version"] = version
+    return data
+
+
+@register(1)
+def _v1_to_v2(data: dict) -> dict:
+    """Schema 2 adds the node flag ``frozen`` (a parameter made with requires_grad=True and
+    then switched off). Schema 1 had no such flag: a randn/rand leaf without requires_grad
+    was only drawn as frozen, while to torch it is just a tensor; so nothing becomes frozen."""
     return data

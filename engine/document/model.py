@@ -29,7 +29,7 @@ from .errors import (
     UnknownOpError,
 )
 
-FLAGS = ("requires_grad", "retain_grad", "frozen_output")
+FLAGS = ("requires_grad", "retain_grad", "frozen_output", "frozen")
 
 
 @dataclass
@@ -42,6 +42,14 @@ class Node:
     requires_grad: bool = False  # source leaves only; off on a trainable leaf = frozen
     retain_grad: bool = False
     frozen_output: bool = False  # "freeze this node's output" == .detach()
+    # a parameter the user froze: made with requires_grad=True, then w.requires_grad_(False)
+    # (fine-tuning). requires_grad keeps saying "a parameter"; frozen switches tracking off
+    frozen: bool = False
+
+    @property
+    def tracks_grad(self) -> bool:
+        """A source leaf's own requires_grad as torch sees it (frozen turns it off)."""
+        return self.requires_grad and not self.frozen
 
     @property
     def spec(self) -> catalog.OpSpec:
@@ -218,7 +226,8 @@ class Document:
 
     # -- node mutations -------------------------------------------------------------------
     def add_node(self, op, name=None, params=None, pos=(0.0, 0.0), requires_grad=False,
-                 node_id=None, retain_grad=False, frozen_output=False, at=None) -> Node:
+                 node_id=None, retain_grad=False, frozen_output=False, at=None,
+                 frozen=False) -> Node:
         """``at``: position in ``nodes`` (default: the end), for undo."""
         spec = catalog.get(op)
         params = catalog.validate_params(spec, params)
@@ -232,10 +241,10 @@ class Document:
         elif node_id in self.nodes:
             raise DuplicateNameError(f"node id {node_id!r} already exists")
         for flag, value in (("requires_grad", requires_grad), ("retain_grad", retain_grad),
-                            ("frozen_output", frozen_output)):
+                            ("frozen_output", frozen_output), ("frozen", frozen)):
             self._check_flag(spec, flag, value)
         node = Node(node_id, op, name, params, _pos(pos), bool(requires_grad),
-                    bool(retain_grad), bool(frozen_output))
+                    bool(retain_grad), bool(frozen_output), bool(frozen))
         self._bump_ids(node_id)
         self._name_index()[name] = node_id
         if at is None or at >= len(self.nodes):
@@ -285,7 +294,7 @@ class Document:
         Undo several removals in reverse order."""
         n = removed.node
         self.add_node(n.op, n.name, _copy.deepcopy(n.params), n.pos, n.requires_grad, n.id,
-                      n.retain_grad, n.frozen_output, at=removed.index)
+                      n.retain_grad, n.frozen_output, at=removed.index, frozen=n.frozen)
         positions = removed.wire_positions or (None,) * len(removed.wires)
         for w, at in sorted(zip(removed.wires, positions),
                             key=lambda p: -1 if p[1] is None else p[1]):
@@ -327,6 +336,17 @@ class Document:
             raise ParamError(
                 f"requires_grad can only be set on leaves (source ops), not on {spec.key}: "
                 "you can only change requires_grad flags of leaf variables")
+        if flag == "frozen" and value and not spec.is_source:
+            raise ParamError(
+                f"frozen applies to leaves (a parameter whose tracking is switched off), not "
+                f"to {spec.key}: freeze an op's output with frozen_output (acts as .detach())")
+
+    def is_frozen(self, node_id) -> bool:
+        """A parameter whose tracking the user switched off (``w.requires_grad_(False)``,
+        as when fine-tuning). A leaf made without requires_grad (``torch.randn(3)``) is
+        just a tensor, not frozen; an op output cut by detach is ``frozen_output``."""
+        n = self.node(node_id)
+        return n.frozen and n.requires_grad and n.spec.is_source
 
     def set_flag(self, node_id, flag, value) -> None:
         node = self.node(node_id)
@@ -510,7 +530,8 @@ class Document:
                        "params": {k: _plain(v) for k, v in n.params.items()},
                        "pos": [float(n.pos[0]), float(n.pos[1])],
                        "requires_grad": n.requires_grad, "retain_grad": n.retain_grad,
-                       "frozen_output": n.frozen_output} for n in self.nodes.values()],
+                       "frozen_output": n.frozen_output, **({"frozen": True} if n.frozen else {})}
+                      for n in self.nodes.values()],
             "wires": [{"src": w.src, "dst": w.dst, "port": w.port, "index": w.index}
                       for w in self.wires],
             "regions": [{"id": r.id, "title": r.title, "kind": r.kind,
@@ -534,7 +555,7 @@ class Document:
             path = f"nodes[{i}]"
             _expect(nd, dict, path)
             allowed = {"id", "op", "name", "params", "pos", "requires_grad", "retain_grad",
-                       "frozen_output"}
+                       "frozen_output", "frozen"}
             for key in nd:
                 if key not in allowed:
                     raise InvalidDocumentError(f"unknown field {key!r}", path)
@@ -702,7 +723,7 @@ class Document:
             n = self.nodes[nid]
             spec = n.spec
             if spec.is_source:
-                r = n.requires_grad and _float_source(n)
+                r = n.tracks_grad and _float_source(n)
             else:
                 r = (self.settings.grad_enabled and spec.differentiable
                      and not self.in_no_grad(nid)

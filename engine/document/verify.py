@@ -83,7 +83,7 @@ class Verification:
 def grad_nodes(document) -> list[str]:
     """The nodes whose .grad backward fills: leaves requiring grad, retain_grad nodes."""
     return [nid for nid in document.topological_order()
-            if (document.nodes[nid].spec.is_source and document.nodes[nid].requires_grad)
+            if (document.nodes[nid].spec.is_source and document.nodes[nid].tracks_grad)
             or document.nodes[nid].retain_grad]
 
 

@@ -43,8 +43,10 @@ def test_fine_tuning_only_the_head_learns():
     ex.forward()
     assert ex.backward() is None
     leaves = {n.name: n for n in doc.nodes.values() if n.spec.is_source}
-    trainable = {k for k, n in leaves.items() if n.requires_grad}
+    trainable = {k for k, n in leaves.items() if n.requires_grad and not n.frozen}
     assert trainable == {"w2", "b2"}  # the head
+    # the first layer's parameters are frozen; the data x and target are just tensors
+    assert {k for k, n in leaves.items() if doc.is_frozen(n.id)} == {"w1", "b1"}
     grads = {k for k, n in leaves.items() if ex.results[n.id].grad is not None}
     assert grads == trainable
     # the frozen first layer records nothing: its output is a leaf without grad_fn
