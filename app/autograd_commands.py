@@ -55,15 +55,16 @@ class SetFlags(C.DocCommand):
 
 
 def freeze(doc, node_ids, frozen: bool) -> SetFlags:
-    """Freeze leaves (``requires_grad_(False)``, as frozen parameters in fine-tuning) and the
-    outputs of op nodes (``frozen_output``: acts as ``.detach()``); unfreeze undoes either."""
+    """Freeze leaves (the model's ``frozen`` flag: ``w.requires_grad_(False)`` on a parameter,
+    as in fine-tuning) and the outputs of op nodes (``frozen_output``: acts as
+    ``.detach()``); unfreeze undoes either."""
     leaves = [n for n in node_ids if doc.nodes[n].spec.is_source]
     ops = [n for n in node_ids if not doc.nodes[n].spec.is_source]
     names = ", ".join(doc.nodes[n].name for n in node_ids)
     word = "Freeze" if frozen else "Unfreeze"
     parts = []
     if leaves:
-        parts.append(SetFlags(doc, leaves, "requires_grad", not frozen, ""))
+        parts.append(SetFlags(doc, leaves, "frozen", frozen, ""))
     if ops:
         parts.append(SetFlags(doc, ops, "frozen_output", frozen, ""))
     cmd = parts[0] if len(parts) == 1 else C.Macro(doc, "", parts)
@@ -118,6 +119,25 @@ class SetRegionRect(C.DocCommand):
 
     def _undo(self):
         self.doc.set_region_rect(self.region_id, self.old)
+
+
+def move_regrouped(doc, moves: dict, changes) -> C.Macro:
+    """Nodes dragged into or out of frames: the membership changes and the move, built when
+    the gesture ends, as one undo step."""
+    members = [SetRegionMembers(doc, rid, old, new) for rid, old, new in changes
+               if rid in doc.regions and set(old) != set(new)]
+    text = members[0].text() if len(members) == 1 else "Move nodes between no_grad frames"
+    return C.Macro(doc, text, [*members, C.MoveNodes(doc, moves)])
+
+
+def resize_frame(doc, region_id: str, old, new) -> C.Macro:
+    """A frame's corner dragged: its new rect and the nodes now inside, one undo step.
+    ``old`` and ``new`` are (rect, members)."""
+    (old_rect, old_members), (new_rect, new_members) = old, new
+    parts = [SetRegionRect(doc, region_id, old_rect, new_rect)]
+    if set(old_members) != set(new_members):
+        parts.append(SetRegionMembers(doc, region_id, old_members, new_members))
+    return C.Macro(doc, "Resize no_grad frame", parts)
 
 
 def remove_frame(doc, region_id: str) -> C.RemoveRegion:

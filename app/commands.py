@@ -123,13 +123,15 @@ class RemoveNodes(DocCommand):
 
 
 class Connect(DocCommand):
-    """Connect src -> dst.port[index]; a wire already on that (single) input is replaced."""
+    """Connect src -> dst.port[index]; a wire already on that input is replaced (the model
+    decides what may connect: Document.check_connect, and which wire is there: occupant)."""
 
     def __init__(self, doc, src, dst, port, index=0):
         super().__init__(doc, "Connect")
         self.src, self.dst, self.port, self.index = src, dst, port, index
         self.wire: Wire | None = None
-        self.replaced: list[Wire] = []
+        self.replaced: Wire | None = None
+        self._replaced_at: int | None = None
         try:
             self.setText(f"Connect {doc.nodes[src].name} → {doc.nodes[dst].name}.{port}")
         except KeyError:
@@ -137,32 +139,21 @@ class Connect(DocCommand):
 
     def _redo(self):
         doc = self.doc
-        self.replaced = [w for w in doc.wires
-                         if w.dst == self.dst and w.port == self.port and w.index == self.index
-                         and not _is_variadic(doc, self.dst, self.port)]
-        self._replaced_at = [doc.disconnect(w) for w in self.replaced]
-        try:
-            self.wire = doc.connect(self.src, self.dst, self.port, self.index)
-        except DocumentError:
-            self._restore_replaced()  # leave the document as it was
-            raise
-
-    def _restore_replaced(self):
-        for w, at in reversed(list(zip(self.replaced, self._replaced_at))):
-            self.doc.connect(w.src, w.dst, w.port, w.index, at=at)
+        err = doc.check_connect(self.src, self.dst, self.port, self.index)
+        if err is not None:
+            raise err  # nothing changed
+        self.replaced = doc.occupant(self.dst, self.port, self.index)
+        if self.replaced is not None:
+            self._replaced_at = doc.disconnect(self.replaced)
+            self.setText(f"Replace {doc.nodes[self.replaced.src].name} → "
+                         f"{doc.nodes[self.dst].name}.{self.port}")
+        self.wire = doc.connect(self.src, self.dst, self.port, self.index)
 
     def _undo(self):
         self.doc.disconnect(self.wire)
-        self._restore_replaced()
-
-
-def _is_variadic(doc, node_id, port) -> bool:
-    from engine.document import catalog
-    try:
-        spec = catalog.get(doc.nodes[node_id].op)
-    except Exception:
-        return False
-    return any(p.name == port and p.variadic for p in spec.inputs)
+        w = self.replaced
+        if w is not None:  # back at its old position: an identical document
+            self.doc.connect(w.src, w.dst, w.port, w.index, at=self._replaced_at)
 
 
 class Disconnect(DocCommand):
@@ -176,6 +167,28 @@ class Disconnect(DocCommand):
     def _undo(self):
         w = self.wire
         self.wire = self.doc.connect(w.src, w.dst, w.port, w.index, at=self._at)
+
+
+class Reconnect(DocCommand):
+    """A wire lifted by its input end and dropped on another input: one gesture, one step.
+    The wire leaves its old input and arrives at the new one (replacing what was there)."""
+
+    def __init__(self, doc, wire: Wire, dst, port, index=0):
+        super().__init__(doc, "Reconnect")
+        self.disconnect = Disconnect(doc, wire)
+        self.connect = Connect(doc, wire.src, dst, port, index)
+
+    def _redo(self):
+        self.disconnect._redo()
+        try:
+            self.connect._redo()
+        except DocumentError:
+            self.disconnect._undo()  # refused: the wire stays where it was
+            raise
+
+    def _undo(self):
+        self.connect._undo()
+        self.disconnect._undo()
 
 
 class MoveNodes(DocCommand):

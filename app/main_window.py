@@ -109,7 +109,6 @@ class MainWindow(QMainWindow):
         self._results: dict = {}
         self._paste_count = 0
         self._pending_popup: tuple | None = None
-        self._lifted: tuple | None = None  # (Disconnect command, wire) just pushed
         self.context_menu_hooks: list = []
         self._closing = False
         self.files = FileController(self)
@@ -125,6 +124,7 @@ class MainWindow(QMainWindow):
         self.view.setObjectName("graphView")
         self.setCentralWidget(self.view)
         self.scene.connectRequested.connect(self.on_connect_requested)
+        self.scene.reconnectRequested.connect(self.on_reconnect_requested)
         self.scene.disconnectRequested.connect(self.on_disconnect_requested)
         self.scene.nodesMoved.connect(self.on_nodes_moved)
         self.scene.wireDroppedOnEmpty.connect(self.on_wire_dropped)
@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
         """The autograd controls (issue 5): backward, zero grads, no_grad frames, step-through;
         they add their own menu, toolbar and docks through the extension points."""
         try:
-            from .autograd_controller import AutogradController
+            from .autograd import AutogradController
         except ImportError:  # an app shell without them still edits graphs
             return None
         ctl = AutogradController(self)
@@ -311,11 +311,9 @@ class MainWindow(QMainWindow):
     def _on_document_event(self, event) -> None:
         if self.autosaver is not None:
             self.autosaver.mark_dirty()
-        detail = event.detail if isinstance(event.detail, dict) else {}
-        if event.kind in ("node_changed", "region_changed") and detail.get("what") in ("pos",
-                                                                                      "rect"):
+        if event.layout_only:
             return  # layout only: no value changes, no forward (a spent graph stays spent)
-        self._refresh_timer.start()
+        self.request_refresh()
 
     def set_document(self, doc: Document, path: str | None = None, *, name: str | None = None,
                      view: dict | None = None, modified: bool = False) -> None:
@@ -373,12 +371,28 @@ class MainWindow(QMainWindow):
         try:
             self._results = dict(self._executor.forward())
         finally:
-            self.scene.set_results(self._results)
-            if self.inspector.node_id is not None:
-                self.inspector.set_result(self._results.get(self.inspector.node_id))
-            n, w = len(self._doc.nodes), len(self._doc.wires)
-            self._counts.setText(f"{n} nodes · {w} wires")
+            self.show_results(self._results)
         self.resultsChanged.emit()
+
+    def show_results(self, results: dict | None = None) -> None:
+        """Put results (default: the executor's current ones) on every view -- the one place
+        that does. A backward calls it too (new .grad values) without running forward: it
+        must not rebuild the graph it just spent."""
+        if results is None and self._executor is not None:
+            results = dict(self._executor.results)
+        if results is not None:
+            self._results = results
+        self.scene.set_results(self._results)
+        if self.inspector.node_id is not None:
+            self.inspector.set_result(self._results.get(self.inspector.node_id))
+        self._counts.setText(f"{len(self._doc.nodes)} nodes · {len(self._doc.wires)} wires")
+
+    def request_refresh(self, now: bool = False) -> None:
+        """Forward soon (coalesced: one per burst of edits), or now if one is pending."""
+        if not now:
+            self._refresh_timer.start()
+        elif self._refresh_timer.isActive():
+            self.refresh_results()
 
     def executor(self):
         return self._executor
@@ -391,6 +405,52 @@ class MainWindow(QMainWindow):
         nid = ids[0] if len(ids) == 1 else None
         if nid != self.inspector.node_id or self.inspector.document is not self._doc:
             self.inspector.set_node(self._doc, nid, self._results.get(nid) if nid else None)
+
+    # ------------------------------------------------------------------ host (app/autograd)
+    def widget(self) -> MainWindow:
+        return self
+
+    def selected_node_ids(self) -> list[str]:
+        return self.scene.selected_node_ids()
+
+    def select_nodes(self, ids) -> None:
+        self.scene.select_nodes(ids)
+
+    def register_actions(self, actions: dict, prefix: str) -> None:
+        """An add-on's actions: window shortcuts, Help > Shortcuts and theme re-tinting."""
+        for a in actions.values():
+            self.addAction(a)
+        self.acts.update({f"{prefix}{k}": v for k, v in actions.items()})
+
+    def add_menu(self, menu, before: str = "menu_help") -> None:
+        mb = self.menuBar()
+        anchor = next((m.menuAction() for m in mb.findChildren(QMenu)
+                       if m.objectName() == before), None)
+        if anchor is not None:
+            mb.insertMenu(anchor, menu)
+        else:
+            mb.addMenu(menu)
+
+    def add_toolbar(self, title: str, name: str):
+        tb = self.addToolBar(title)
+        tb.setObjectName(name)
+        tb.setMovable(False)
+        tb.setIconSize(self.toolbar.iconSize())
+        return tb
+
+    def add_status_widget(self, widget) -> None:
+        self.statusBar().addPermanentWidget(widget)
+
+    def show_dock(self, title: str, widget, area, *, below_inspector: bool = False):
+        """A dock for an add-on's view, listed in View > Panels."""
+        dock = self._dock(title, widget, area)
+        if below_inspector:
+            self.splitDockWidget(self.inspector_dock, dock, Qt.Orientation.Vertical)
+        self.docks_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def refused(self, reason: str) -> None:
+        self.on_refused(reason)
 
     # ------------------------------------------------------------------ commands
     def push(self, cmd: C.DocCommand) -> bool:
@@ -436,30 +496,15 @@ class MainWindow(QMainWindow):
         return QPointF(x, y)
 
     def on_connect_requested(self, src, dst, port, index) -> None:
-        lifted, self._lifted = self._lifted, None
-        stack = self.undo_stack
-        if (lifted is not None and lifted[1].src == src and stack.index() > 0
-                and stack.command(stack.index() - 1) is lifted[0]):
-            # a wire picked up by its end and dropped on another input: one undo step
-            stack.undo()
-            macro = C.Macro(self._doc, "Reconnect", [C.Disconnect(self._doc, lifted[1]),
-                                                      C.Connect(self._doc, src, dst, port,
-                                                                index)])
-            if not self.push(macro):
-                stack.redo()  # refused: the wire stays disconnected, as the gesture did
-            return
         self.push(C.Connect(self._doc, src, dst, port, index))
+
+    def on_reconnect_requested(self, wire, dst, port, index) -> None:
+        if wire in self._doc.wires:
+            self.push(C.Reconnect(self._doc, wire, dst, port, index))
 
     def on_disconnect_requested(self, wire) -> None:
         if wire in self._doc.wires:
-            cmd = C.Disconnect(self._doc, wire)
-            if self.push(cmd):
-                # the scene emits connectRequested right after when the wire was re-dropped
-                self._lifted = (cmd, wire)
-                QTimer.singleShot(0, self._forget_lifted)
-
-    def _forget_lifted(self) -> None:
-        self._lifted = None
+            self.push(C.Disconnect(self._doc, wire))
 
     def on_nodes_moved(self, moves) -> None:
         moves = {k: v for k, v in moves.items() if k in self._doc.nodes}

@@ -24,7 +24,7 @@ JACOBIAN = ROOT / "resources" / "examples" / "jacobian.json"
 # -- helpers --------------------------------------------------------------------------------
 def controller(w):
     """The window's autograd controls (MainWindow installs them as ``window.autograd``)."""
-    from app.autograd_controller import AutogradController
+    from app.autograd import AutogradController
     assert isinstance(w.autograd, AutogradController)
     return w.autograd
 
@@ -249,14 +249,17 @@ def test_no_grad_frame_around_z_turns_tracking_off_and_backward_fails(qtbot, win
     msg = torch_error(loss.backward)
     assert msg == "element 0 of tensors does not require grad and does not have a grad_fn"
     assert msg in log_text(win)
-    assert root_message(win, "loss") == msg
+    # the model's root rule: the selected op node z is the root (torch's error on it)
+    assert root_message(win, "z") == msg
     assert item_result(win, "w").grad is None
 
 
 def test_freeze_w_only_b_gets_a_grad(qtbot, win, torch):
     select(qtbot, win, "w")
     trigger(qtbot, win, "freeze")
-    assert win.document().node_by_name("w").requires_grad is False
+    w = win.document().node_by_name("w")
+    assert w.frozen and not w.tracks_grad and win.document().is_frozen(w.id)
+    assert win.scene.node_item(w.id).frozen  # the lock: the model said so
     assert act(win, "freeze").isChecked()
     trigger(qtbot, win, "backward")
     assert item_result(win, "w").grad is None
@@ -399,7 +402,7 @@ def test_node_context_menu_runs_autograd_commands(qtbot, win):
     f = next(a for a in menu.actions() if a.objectName() == "ctx_freeze")
     f.trigger()
     settle(qtbot, win)
-    assert win.document().node_by_name("b").requires_grad is False
+    assert win.document().is_frozen(nid(win, "b"))  # requires_grad_(False) on a parameter
     menu.deleteLater()
 
 
@@ -440,7 +443,7 @@ def test_right_click_menu_of_a_node_has_the_autograd_entries(qtbot, win):
     entries["ctx_freeze"].trigger()
     settle(qtbot, win)
     menu.close()
-    assert win.document().node_by_name("w").requires_grad is False
+    assert win.document().node_by_name("w").tracks_grad is False
     win.on_context_menu(nid(win, "z"), QPoint(10, 10))
     menu = win._context_menu()
     entries = {a.objectName(): a for a in menu.actions() if a.objectName()}

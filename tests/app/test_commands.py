@@ -83,7 +83,7 @@ def test_connect_replaces_the_wire_on_an_occupied_input(stack, doc):
     cmd = run(stack, doc, C.Connect(doc, "n5", "n3", "input"))
     assert Wire("n5", "n3", "input") in doc.wires
     assert Wire("n1", "n3", "input") not in doc.wires
-    assert cmd.replaced == [Wire("n1", "n3", "input")]
+    assert cmd.replaced == Wire("n1", "n3", "input")
 
 
 def test_refused_connect_changes_nothing_and_is_not_pushed(stack, doc):

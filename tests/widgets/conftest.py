@@ -45,13 +45,26 @@ class Harness:
     def __init__(self, scene: GraphScene, doc: Document) -> None:
         self.log: list[tuple] = []
         scene.connectRequested.connect(self._connect)
+        scene.reconnectRequested.connect(self._reconnect)
         scene.disconnectRequested.connect(self._disconnect)
         scene.nodesMoved.connect(self._moved)
+        scene.nodesRegrouped.connect(self._regrouped)
         self.doc = doc
 
     def _connect(self, src, dst, port, index):
         self.log.append(("connect", src, dst, port, index))
-        self.doc.connect(src, dst, port, index)
+        self.doc.connect(src, dst, port, index, replace=True)
+
+    def _reconnect(self, wire, dst, port, index):
+        self.log.append(("reconnect", wire, dst, port, index))
+        self.doc.disconnect(wire)
+        self.doc.connect(wire.src, dst, port, index, replace=True)
+
+    def _regrouped(self, moves, changes):
+        self.log.append(("regrouped", moves, changes))
+        for rid, _old, new in changes:
+            self.doc.set_region_members(rid, new)
+        self._moved(moves)
 
     def _disconnect(self, wire):
         self.log.append(("disconnect", wire))

@@ -229,13 +229,41 @@ def test_cycle_refused_with_reason(canvas, qtbot):
     assert "cycle" in s.bubble_text()  # shown near the cursor too
 
 
-def test_occupied_port_refused(canvas, qtbot):
+def test_occupied_input_previews_the_replacement_then_replaces(canvas, qtbot):
+    """The model does not refuse an occupied single input: the drop replaces its wire, and
+    the preview says so before the button is released."""
     s, d, v = canvas.scene, canvas.doc, canvas.view
     harness = Harness(s, d)  # noqa: F841  (kept alive: Qt holds slots weakly)
+    refused = []
+    s.refused.connect(refused.append)
+    a = vp(v, s.node_item("n2").output_port_scene_pos())
+    b = vp(v, s.node_item("n5").input_port_scene_pos("input"))
+    send_mouse(v, QEvent.Type.MouseButtonPress, a)
+    for i in range(1, 7):
+        send_mouse(v, QEvent.Type.MouseMove, a + (b - a) * (i / 6), buttons=Qt.MouseButton.LeftButton)
+    assert s.drag_preview_text() == "replaces x → xw.input"
+    assert d.check_connect("n2", "n5", "input") is None  # the model agrees: not a refusal
+    with qtbot.waitSignal(s.connectRequested) as sig:
+        send_mouse(v, QEvent.Type.MouseButtonRelease, b)
+    assert sig.args == ["n2", "n5", "input", 0]
+    assert Wire("n2", "n5", "input") in d.wires and Wire("n1", "n5", "input") not in d.wires
+    assert refused == [] and s.drag_preview_text() is None
+
+
+def test_a_cycle_is_refused_with_the_models_message_while_dragging(canvas, qtbot):
+    s, d, v = canvas.scene, canvas.doc, canvas.view
+    harness = Harness(s, d)  # noqa: F841  (kept alive: Qt holds slots weakly)
+    a = vp(v, s.node_item("n7").output_port_scene_pos())
+    b = vp(v, s.node_item("n5").input_port_scene_pos("other"))
+    send_mouse(v, QEvent.Type.MouseButtonPress, a)
+    for i in range(1, 7):
+        send_mouse(v, QEvent.Type.MouseMove, a + (b - a) * (i / 6), buttons=Qt.MouseButton.LeftButton)
+    expected = str(d.check_connect("n7", "n5", "other"))
+    assert "cycle" in expected and s.drag_preview_text() == expected
     with qtbot.waitSignal(s.refused) as sig:
-        drag(v, s.node_item("n2").output_port_scene_pos(),
-             s.node_item("n5").input_port_scene_pos("input"))
-    assert "already connected" in sig.args[0]
+        send_mouse(v, QEvent.Type.MouseButtonRelease, b)
+    assert sig.args == [expected] and s.bubble_text() == expected
+    assert Wire("n7", "n5", "other") not in d.wires
 
 
 def test_drag_wire_end_away_disconnects(canvas, qtbot):
@@ -255,7 +283,7 @@ def test_drag_wire_end_to_another_port_rewires(canvas):
     harness = Harness(s, d)
     drag(v, s.node_item("n6").input_port_scene_pos("other"),
          s.node_item(h.id).input_port_scene_pos("input"))
-    assert [e[0] for e in harness.log] == ["disconnect", "connect"]
+    assert [e[0] for e in harness.log] == ["reconnect"]  # one gesture, one intent
     assert Wire("n4", "n6", "other") not in d.wires and Wire("n4", h.id, "input") in d.wires
 
 

@@ -19,7 +19,7 @@ from widgets.canvas import GraphScene, GraphView
 from widgets.canvas.items import LOD_TEXT, NodeItem
 from widgets.inspector import InspectorWidget
 
-from .conftest import drag, send_mouse, tutorial_doc, vp
+from .conftest import Harness, drag, send_mouse, tutorial_doc, vp
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,9 +160,10 @@ def test_lock_on_frozen_leaf_and_grad_fn_lines(run):
     lines = lambda nid: [t for t, *_ in s.node_item(nid)._lines]  # noqa: E731
     assert lines("n6")[1] == "AddBackward0" and lines("n3")[1] == "AccumulateGrad"
     assert not s.node_item("n3").frozen and not s.node_item("n1").frozen
-    d.set_flag("n3", "requires_grad", False)  # freeze w, as when fine-tuning
+    d.set_flag("n3", "frozen", True)  # freeze w, as when fine-tuning (w.requires_grad_(False))
     run.refresh()
     w = s.node_item("n3")
+    assert w.frozen == d.is_frozen("n3") is True  # the model decides, the item draws it
     assert w.frozen and "frozen" in lines("n3")[-1] and "frozen" in w.toolTip()
     assert lines("n3")[1] == "grad_fn=None · requires_grad=False"
     assert not s.node_item("n1").frozen  # x = ones(5): an input, not a frozen parameter
@@ -279,45 +280,46 @@ def test_inside_a_frame_outputs_do_not_require_grad(run):
 
 def test_resize_frame_by_its_corner(run):
     s, v, d = run.scene, run.view, run.doc
-    rect_events, member_events = [], []
-    s.regionRectChanged.connect(lambda *a: rect_events.append(a))
-    s.regionMembersChanged.connect(lambda *a: member_events.append(a))
-    s.regionRectChanged.connect(lambda rid, old, new: d.set_region_rect(rid, new))
-    s.regionMembersChanged.connect(lambda rid, old, new: d.set_region_members(rid, new))
+    events = []
+    s.regionResized.connect(lambda *a: events.append(a))
+
+    def apply(rid, old, new):
+        d.set_region_rect(rid, new[0])
+        d.set_region_members(rid, new[1])
+    s.regionResized.connect(apply)
     r = d.add_region("", {"n6"})
     item = s.region_items()[0]
     before = item.rect()
     grip = item.handle_rect().center()
     target = grip + QPointF(260, 20)  # stretch right over loss
     drag(v, grip, target)
-    assert len(rect_events) == 1
-    rid, old, new = rect_events[0]
+    assert len(events) == 1  # one gesture, one intent: the rect and the members together
+    rid, (old, old_members), (new, members) = events[0]
     assert rid == r.id and old is None
+    assert old_members == {"n6"} and members == {"n6", "n7"}  # loss now lies inside
     assert new[0] == pytest.approx(before.x()) and new[1] == pytest.approx(before.y())
     assert new[2] == pytest.approx(target.x() - before.x(), abs=1)
     assert new[3] == pytest.approx(target.y() - before.y(), abs=1)
     assert d.regions[r.id].rect == pytest.approx(new)
     assert item.rect() == item.fixed_rect and item.rect().width() == pytest.approx(new[2])
-    assert member_events == [(r.id, {"n6"}, {"n6", "n7"})]  # loss now lies inside
     assert d.regions[r.id].members == {"n6", "n7"}
 
 
 def test_drag_nodes_into_and_out_of_a_frame(run):
     s, v, d = run.scene, run.view, run.doc
     log = []
-    s.regionMembersChanged.connect(lambda rid, old, new: log.append(("members", rid, old, new)))
+    s.nodesRegrouped.connect(lambda m, ch: log.append(("regrouped", set(m), ch)))
     s.nodesMoved.connect(lambda m: log.append(("moved", set(m))))
-    s.regionMembersChanged.connect(lambda rid, old, new: d.set_region_members(rid, new))
-    s.nodesMoved.connect(lambda m: [d.move_node(n, new) for n, (_, new) in m.items()])
+    harness = Harness(s, d)  # noqa: F841  (kept alive: Qt holds slots weakly)
     r = d.add_region("", {"n6"}, rect=(560, -60, 300, 260))
     frame = s.region_items()[0].rect()
     xw = s.node_item("n5")  # at (300, 0): outside the frame
     drag(v, header(xw), QPointF(frame.center().x(), frame.top() + 60))
-    assert log == [("members", r.id, {"n6"}, {"n5", "n6"}), ("moved", {"n5"})]
+    assert log == [("regrouped", {"n5"}, [(r.id, {"n6"}, {"n5", "n6"})])]
     log.clear()
     z = s.node_item("n6")
     drag(v, header(z), header(z) + QPointF(0, 420))  # out below the frame
-    assert log == [("members", r.id, {"n5", "n6"}, {"n5"}), ("moved", {"n6"})]
+    assert log == [("regrouped", {"n6"}, [(r.id, {"n5", "n6"}, {"n5"})])]
     log.clear()
     drag(v, header(xw), header(xw) + QPointF(10, 5))  # moving inside: no membership change
     assert log == [("moved", {"n5"})]
@@ -325,8 +327,7 @@ def test_drag_nodes_into_and_out_of_a_frame(run):
 
 def test_auto_sized_frame_holds_still_while_a_member_is_dragged_out(run):
     s, v, d = run.scene, run.view, run.doc
-    s.regionMembersChanged.connect(lambda rid, old, new: d.set_region_members(rid, new))
-    s.nodesMoved.connect(lambda m: [d.move_node(n, new) for n, (_, new) in m.items()])
+    harness = Harness(s, d)  # noqa: F841  (kept alive: Qt holds slots weakly)
     r = d.add_region("", {"n5", "n6"})
     item = s.region_items()[0]
     before = item.rect()

@@ -53,7 +53,7 @@ class NodeItem(QGraphicsItem):
     LOCK_W = 14.0
     _HEADER_PATH: QPainterPath | None = None
 
-    def __init__(self, node, spec) -> None:
+    def __init__(self, node, spec, frozen: bool = False) -> None:
         super().__init__()
         self.node_id: str = node.id
         self.spec = spec
@@ -78,11 +78,12 @@ class NodeItem(QGraphicsItem):
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setZValue(2)
-        self.sync(node)
+        self.sync(node, frozen)
 
     # ----------------------------------------------------------------- model -> item
-    def sync(self, node) -> None:
-        """Refresh from the document's Node (name, flags, position)."""
+    def sync(self, node, frozen: bool = False) -> None:
+        """Refresh from the document's Node (name, flags, position); ``frozen`` is the
+        model's answer (Document.is_frozen): the item only draws it."""
         spec = self.spec
         self.name = node.name
         self.op = node.op
@@ -92,7 +93,7 @@ class NodeItem(QGraphicsItem):
         self.requires_grad = bool(getattr(node, "requires_grad", False))
         self.retain_grad = bool(getattr(node, "retain_grad", False))
         self.frozen_output = bool(getattr(node, "frozen_output", False))
-        self.frozen = is_frozen_leaf(node, spec)
+        self.frozen = bool(frozen)
         pos = QPointF(float(node.pos[0]), float(node.pos[1]))
         if pos != self.pos():
             self.setPos(pos)
@@ -250,7 +251,7 @@ class NodeItem(QGraphicsItem):
                 add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
                 tip.append("grad_fn=None  requires_grad=False")
         flags = []
-        if self.is_source and self.requires_grad:
+        if self.is_source and self.requires_grad and not self.frozen:
             flags.append("requires_grad")
         if self.frozen:
             flags.append("frozen")
@@ -531,21 +532,6 @@ class NodeItem(QGraphicsItem):
             self.update()
 
 
-PARAM_OPS = frozenset({"randn", "rand"})  # how parameters are initialised: trainable leaves
-
-
-def is_frozen_leaf(node, spec) -> bool:
-    """A parameter-like leaf (random float init) with requires_grad off: frozen, as when
-    fine-tuning. Data sources (ones, zeros, literals, ...) without requires_grad are inputs."""
-    if spec is None or not spec.is_source or getattr(node, "requires_grad", False):
-        return False
-    if node.op not in PARAM_OPS:
-        return False
-    dtype = (node.params or {}).get("dtype")
-    return dtype is None or "float" in str(dtype) or "double" in str(dtype) or \
-        "half" in str(dtype)
-
-
 def _grad_of(result):
     if result is None:
         return None
@@ -786,8 +772,8 @@ class TempWireItem(QGraphicsItem):
 class RegionItem(QGraphicsItem):
     """A no_grad frame drawn around its member nodes (or at its stored rect).
 
-    Its bottom-right corner is a resize handle; everything else lets clicks through to the
-    nodes and the rubber band. The scene turns a finished resize into regionRectChanged."""
+    Its bottom-right corner is a resize grip (dragged by interactions.FrameResize); everything
+    else lets clicks through to the nodes and the rubber band."""
 
     MARGIN = 18.0
     TITLE_H = 20.0
@@ -803,7 +789,7 @@ class RegionItem(QGraphicsItem):
         self.frozen = False  # True while nodes are dragged: the frame stays put
         self.emphasis = 0
         self._rect = QRectF()
-        self._resize_from: QRectF | None = None
+        self.resizing = False  # True while the FrameResize interaction drags the grip
         self.setZValue(-1)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setAcceptHoverEvents(True)
@@ -831,13 +817,13 @@ class RegionItem(QGraphicsItem):
                              self.MARGIN)
 
     def refit(self, node_items: dict, force: bool = False) -> None:
-        if (self.frozen or self._resize_from is not None) and not force:
+        if (self.frozen or self.resizing) and not force:
             return
         rect = QRectF(self.fixed_rect) if self.fixed_rect is not None else \
             self.fitted_rect(node_items)
-        self._set_rect(rect)
+        self.set_rect(rect)
 
-    def _set_rect(self, rect: QRectF) -> None:
+    def set_rect(self, rect: QRectF) -> None:
         if rect != self._rect:
             self.prepareGeometryChange()
             self._rect = rect
@@ -870,30 +856,8 @@ class RegionItem(QGraphicsItem):
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802
         self.unsetCursor()
 
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and \
-                self.handle_rect().adjusted(-3, -3, 2, 2).contains(event.pos()):
-            self._resize_from = QRectF(self._rect)
-            event.accept()
-            return
-        event.ignore()
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._resize_from is None:
-            return
-        r = self._resize_from
-        w = max(self.MIN_W, event.pos().x() - r.left())
-        h = max(self.MIN_H, event.pos().y() - r.top())
-        self._set_rect(QRectF(r.left(), r.top(), w, h))
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        old, self._resize_from = self._resize_from, None
-        if old is None:
-            return
-        new = QRectF(self._rect)
-        scene = self.scene()
-        if new != old and scene is not None and hasattr(scene, "_region_resized"):
-            scene._region_resized(self, old, new)
+    def grip_contains(self, local: QPointF) -> bool:
+        return self.handle_rect().adjusted(-3, -3, 2, 2).contains(local)
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         s = style()

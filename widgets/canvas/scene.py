@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
+
+from engine.document import roots as _roots
 
 from ..subscription import follow
 from . import style as _style
-from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, TempWireItem, WireItem
+from .interactions import FrameResize, NodeMove, RubberBand, WireDrag
+from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, WireItem
 
 log = logging.getLogger(__name__)
 
@@ -44,34 +48,21 @@ def _variadic(item: NodeItem, port: str) -> bool:
     return bool(p is not None and p.variadic)
 
 
-class _WireDrag:
-    """State of a wire being dragged from a port."""
-
-    def __init__(self, from_output: bool, node_id: str, port: str | None, index: int,
-                 lifted=None) -> None:
-        self.from_output = from_output  # True: looking for an input slot
-        self.node_id = node_id
-        self.port = port
-        self.index = index
-        self.lifted = lifted  # the existing wire picked up by its input end
-        self.temp: TempWireItem | None = None
-        self.target = None  # (node_id, port, index) or (node_id,) for outputs
-        self.reason: str | None = None
-        self.moved = False
-
-
 class GraphScene(QGraphicsScene):
+    # intents: each gesture ends in exactly one of these (see interactions.py)
     connectRequested = Signal(str, str, str, int)  # noqa: N815  (Qt signal naming)
+    reconnectRequested = Signal(object, str, str, int)  # noqa: N815  lifted wire -> new input
     disconnectRequested = Signal(object)  # noqa: N815
     nodesMoved = Signal(object)  # noqa: N815  dict node_id -> (old_pos, new_pos)
+    nodesRegrouped = Signal(object, object)  # noqa: N815  moves, [(region, old, new members)]
     wireDroppedOnEmpty = Signal(str, QPointF)  # noqa: N815
     deleteRequested = Signal(object, object)  # noqa: N815  (node ids, wires)
     refused = Signal(str)
     contextMenuRequested = Signal(str, object)  # noqa: N815  (node id or "", QPoint)
     # issue 5
     regionRequested = Signal(object)  # noqa: N815  node ids: "no_grad frame from selection"
-    regionRectChanged = Signal(str, object, object)  # noqa: N815  (id, old, new) (x, y, w, h)
-    regionMembersChanged = Signal(str, object, object)  # noqa: N815  (id, old set, new set)
+    # (id, (old rect, old members), (new rect, new members)); rects are (x, y, w, h)
+    regionResized = Signal(str, object, object)  # noqa: N815
     dagHighlighted = Signal(str)  # noqa: N815  root id whose backward DAG is shown, "" = none
 
     def __init__(self, document, parent=None) -> None:
@@ -81,8 +72,7 @@ class GraphScene(QGraphicsScene):
         self._wires: dict[object, WireItem] = {}
         self._regions: dict[str, RegionItem] = {}
         self._results: dict | None = None
-        self._drag: _WireDrag | None = None
-        self._press_positions: dict[str, QPointF] = {}
+        self._interaction = None  # the gesture in progress (interactions.py)
         self._bubble: BubbleItem | None = None
         self._hover: NodeItem | None = None
         self._bubble_timer = QTimer(self)
@@ -96,7 +86,6 @@ class GraphScene(QGraphicsScene):
         self._hover_leaf: str | None = None
         self._anomalies: dict[str, str] = {}
         self._step = None
-        self._dragging_nodes = False
         self._dag_timer = QTimer(self)
         self._dag_timer.setSingleShot(True)
         self._dag_timer.setInterval(0)
@@ -127,8 +116,8 @@ class GraphScene(QGraphicsScene):
         except Exception:  # a view bug must not break the model's mutation
             log.exception("canvas failed to apply %s; rebuilding", ev.kind)
             self.rebuild()
-        if self._hl_root is not None and not (
-                ev.kind == "node_changed" and (ev.detail or {}).get("what") in ("pos", "name")):
+        if self._hl_root is not None and not (ev.layout_only or (
+                ev.kind == "node_changed" and (ev.detail or {}).get("what") == "name")):
             self._dag_timer.start()  # the DAG follows edits (coalesced: one per event burst)
 
     def _apply_event(self, ev) -> None:
@@ -142,14 +131,14 @@ class GraphScene(QGraphicsScene):
             item = self._nodes.get(ev.node_id)
             node = doc.nodes.get(ev.node_id)
             if item is not None and node is not None:
-                item.sync(node)
-                self._grow_rect(item)
+                item.sync(node, doc.is_frozen(node.id))
+                self.grow_rect(item)
         elif kind == "wire_added":
             self._add_wire_item(ev.wire)
         elif kind == "wire_removed":
             self._remove_wire_item(ev.wire)
         elif kind == "region_changed":
-            self._sync_region(ev.region_id)
+            self.sync_region(ev.region_id)
         elif kind == "settings_changed":
             self._sync_root()
         elif kind == "reset":
@@ -158,7 +147,7 @@ class GraphScene(QGraphicsScene):
     # ------------------------------------------------------------------ building
     def rebuild(self) -> None:
         """Drop every item and rebuild from the document."""
-        self._end_drag()
+        self.set_interaction(None)
         for item in list(self._wires.values()) + list(self._nodes.values()) + \
                 list(self._regions.values()):
             self.removeItem(item)
@@ -172,7 +161,7 @@ class GraphScene(QGraphicsScene):
         for wire in doc.wires:
             self._add_wire_item(wire)
         for rid in doc.regions:
-            self._sync_region(rid)
+            self.sync_region(rid)
         self._sync_root()
         self._reset_rect()
         if self._results is not None:
@@ -186,7 +175,7 @@ class GraphScene(QGraphicsScene):
         self._apply_highlight()
 
     def _add_node_item(self, node, grow=True) -> NodeItem:
-        item = NodeItem(node, _spec(node.op))
+        item = NodeItem(node, _spec(node.op), self.document.is_frozen(node.id))
         item._moved_callback = self._node_item_moved
         self._nodes[node.id] = item
         self.addItem(item)
@@ -195,7 +184,7 @@ class GraphScene(QGraphicsScene):
         if self._highlight is not None:
             item.set_emphasis(1 if node.id in self._highlight[0] else -1)
         if grow:
-            self._grow_rect(item)
+            self.grow_rect(item)
         return item
 
     def _remove_node_item(self, node_id) -> None:
@@ -245,7 +234,7 @@ class GraphScene(QGraphicsScene):
             item.src.update()
         self.removeItem(item)
 
-    def _sync_region(self, region_id) -> None:
+    def sync_region(self, region_id) -> None:
         region = self.document.regions.get(region_id)
         item = self._regions.get(region_id)
         if region is None:
@@ -266,8 +255,9 @@ class GraphScene(QGraphicsScene):
             item.set_root(nid == root)
 
     def _node_item_moved(self, item: NodeItem) -> None:
-        if self._dragging_nodes:
-            return
+        act = self._interaction
+        if isinstance(act, NodeMove) and act.dragging:
+            return  # frames hold still while nodes are dragged in or out
         for region in self._regions.values():
             if item.node_id in region.members:
                 region.refit(self._nodes)
@@ -280,7 +270,7 @@ class GraphScene(QGraphicsScene):
         m = SCENE_MARGIN
         self.setSceneRect(rect.adjusted(-m, -m, m, m))
 
-    def _grow_rect(self, item) -> None:
+    def grow_rect(self, item) -> None:
         r = item.sceneBoundingRect()
         if not self.sceneRect().contains(r.adjusted(-200, -200, 200, 200)):
             m = SCENE_MARGIN
@@ -357,14 +347,8 @@ class GraphScene(QGraphicsScene):
         return True
 
     def can_be_root(self, node_id) -> bool:
-        """An op node whose output requires grad: backward can start there."""
-        node = self.document.nodes.get(node_id)
-        if node is None or node.spec.is_source:
-            return False
-        res = self._results.get(node_id) if self._results else None
-        if res is not None and getattr(res, "value", None) is not None:
-            return bool(res.requires_grad)
-        return bool(self.document.requires_grad_map().get(node_id))
+        """The model's rule (engine/document/roots.py): backward can start there."""
+        return _roots.can_be_root(self.document, node_id, self._results)
 
     def _selection_dag(self) -> None:
         if not self.auto_dag or self._step is not None:
@@ -504,25 +488,11 @@ class GraphScene(QGraphicsScene):
             self.regionRequested.emit(sorted(ids))
         return bool(ids)
 
-    def _region_resized(self, item: RegionItem, old: QRectF, new: QRectF) -> None:
-        region = self.document.regions.get(item.region_id)
-        if region is None:
-            return
-        old_t = region.rect
-        new_t = (new.x(), new.y(), new.width(), new.height())
-        inside = {nid for nid, n in self._nodes.items()
-                  if new.contains(n.sceneBoundingRect().center())}
-        old_members = set(region.members)
-        self.regionRectChanged.emit(item.region_id, old_t, new_t)
-        if inside != old_members:
-            self.regionMembersChanged.emit(item.region_id, old_members, inside)
-        self._sync_region(item.region_id)  # show the model's state (applied or not)
-
     def _node_center(self, item: NodeItem, pos: QPointF | None = None) -> QPointF:
         p = item.pos() if pos is None else pos
         return p + item.body_rect().center()
 
-    def _membership_changes(self, moved: dict) -> list[tuple[str, set, set]]:
+    def membership_changes(self, moved: dict) -> list[tuple[str, set, set]]:
         """Regions whose membership a drag changed: a moved node whose centre went from
         outside a frame to inside joins it; from inside to outside leaves it."""
         changes = []
@@ -581,6 +551,9 @@ class GraphScene(QGraphicsScene):
     def wire_item(self, wire) -> WireItem | None:
         return self._wires.get(wire)
 
+    def node_map(self) -> dict[str, NodeItem]:
+        return self._nodes
+
     def region_items(self) -> list[RegionItem]:
         return list(self._regions.values())
 
@@ -611,44 +584,23 @@ class GraphScene(QGraphicsScene):
         if ids or wires:
             self.deleteRequested.emit(ids, wires)
 
-    # ------------------------------------------------------------------ validation
-    def check_connect(self, src: str, dst: str, port: str, index: int = 0) -> str | None:
-        """Why the document would refuse this wire (None: it would accept it); no mutation."""
-        doc = self.document
-        can = getattr(doc, "can_connect", None)
-        if can is not None:
-            try:
-                res = can(src, dst, port, index)
-            except Exception as e:  # a DocumentError carries the reason
-                return str(e)
-            if res is None or res is True:
-                return None
-            if res is False:
-                return "these ports cannot be connected"
-            return str(res)
-        nodes = doc.nodes
-        if src not in nodes or dst not in nodes:
-            return "unknown node"
-        if src == dst:
-            return "a node cannot feed itself (the graph must stay acyclic)"
-        spec = _spec(nodes[dst].op)
-        p = spec.port(port) if spec is not None else None
-        if p is None:
-            return f"{nodes[dst].name} has no input {port!r}"
-        if index and not p.variadic:
-            return f"invalid slot {index} for input {port!r}"
-        for w in doc.wires:
-            if w.dst == dst and w.port == port and w.index == index:
-                return (f"input {port!r} of {nodes[dst].name} is already connected "
-                        f"(from {nodes[w.src].name})")
-        if src in doc.downstream(dst):
-            return f"wiring {nodes[src].name} -> {nodes[dst].name} would create a cycle"
-        return None
-
     # ------------------------------------------------------------------ gestures
-    def _view_scale(self) -> float:
+    def interaction(self):
+        """The gesture in progress (widgets/canvas/interactions.py), or None."""
+        return self._interaction
+
+    def set_interaction(self, interaction) -> None:
+        old, self._interaction = self._interaction, interaction
+        if old is not None and old is not interaction:
+            old.cleanup()
+
+    def _view(self):
         views = self.views()
-        return views[0].transform().m11() if views else 1.0
+        return views[0] if views else None
+
+    def _view_scale(self) -> float:
+        view = self._view()
+        return view.transform().m11() if view is not None else 1.0
 
     def port_at(self, pos: QPointF):
         """(NodeItem, ('out',) | ('in', port, index)) under a scene point, or None."""
@@ -666,38 +618,68 @@ class GraphScene(QGraphicsScene):
                     break
         return best
 
+    def _grip_at(self, pos: QPointF) -> RegionItem | None:
+        """The frame whose resize grip is the topmost item under ``pos``."""
+        view = self._view()
+        item = self.itemAt(pos, view.transform() if view is not None else QTransform())
+        if isinstance(item, RegionItem) and item.grip_contains(item.mapFromScene(pos)):
+            return item
+        return None
+
     def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and self._drag is None:
-            hit = self.port_at(event.scenePos())
+        act = self._interaction
+        if act is not None and act.mouse_press(event):
+            event.accept()
+            return
+        pos, left = event.scenePos(), event.button() == Qt.MouseButton.LeftButton
+        if left and act is None:
+            hit = self.port_at(pos)
             if hit is not None:
-                self._start_wire_drag(hit, event.scenePos())
+                self.set_interaction(WireDrag(self, *hit, pos))
+                event.accept()
+                return
+            grip = self._grip_at(pos)
+            if grip is not None:
+                self.set_interaction(FrameResize(self, grip))
                 event.accept()
                 return
         super().mousePressEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
-            self._press_positions = {i.node_id: i.pos() for i in self.selectedItems()
-                                     if isinstance(i, NodeItem)}
+        if left and self._interaction is None:
+            grabber = self.mouseGrabberItem()
+            if isinstance(grabber, NodeItem):
+                self.set_interaction(NodeMove(self, [i for i in self.selectedItems()
+                                                     if isinstance(i, NodeItem)]))
+            elif grabber is None:
+                add = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+                self.set_interaction(RubberBand(self, pos, self._view(), add))
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._drag is not None:
-            self._update_wire_drag(event.scenePos())
+        act = self._interaction
+        if act is not None:
+            if act.mouse_move(event):
+                event.accept()
+                return
+        elif event.buttons() == Qt.MouseButton.NoButton:
+            self._hover_at(event.scenePos())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        act = self._interaction
+        if act is not None and act.mouse_release(event):
             event.accept()
             return
-        if event.buttons() == Qt.MouseButton.NoButton:
-            hit = self.port_at(event.scenePos())
-            self._set_hover(*(hit if hit is not None else (None, None)))
-            if self._highlight is not None:
-                under = None
-                for item in self.items(event.scenePos()):
-                    if isinstance(item, NodeItem):
-                        under = item.node_id
-                        break
-                self.hover_leaf(under)
-        elif self._press_positions and not self._dragging_nodes:
-            self._dragging_nodes = True
-            for region in self._regions.values():  # frames hold still: drag in or out
-                region.frozen = True
-        super().mouseMoveEvent(event)
+        super().mouseReleaseEvent(event)
+
+    def _hover_at(self, pos: QPointF) -> None:
+        hit = self.port_at(pos)
+        self._set_hover(*(hit if hit is not None else (None, None)))
+        if self._highlight is not None:
+            under = None
+            for item in self.items(pos):
+                if isinstance(item, NodeItem):
+                    under = item.node_id
+                    break
+            self.hover_leaf(under)
 
     def _set_hover(self, item: NodeItem | None, port) -> None:
         """Ring the port under the cursor and show a crosshair: it can be dragged."""
@@ -713,38 +695,6 @@ class GraphScene(QGraphicsScene):
                     view.viewport().setCursor(Qt.CursorShape.CrossCursor if item is not None
                                               else Qt.CursorShape.ArrowCursor)
 
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
-            self._finish_wire_drag(event.scenePos())
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton and self._press_positions:
-            moved = {}
-            for nid, old in self._press_positions.items():
-                item = self._nodes.get(nid)
-                if item is not None and item.pos() != old:
-                    moved[nid] = ((old.x(), old.y()), (item.pos().x(), item.pos().y()))
-            self._press_positions = {}
-            changes = self._membership_changes(moved) if moved else []
-            self._end_node_drag()
-            if moved:
-                for nid in moved:
-                    self._grow_rect(self._nodes[nid])
-                # membership first, then the move: the app can fold both into one undo step
-                for rid, old_members, new_members in changes:
-                    self.regionMembersChanged.emit(rid, old_members, new_members)
-                self.nodesMoved.emit(moved)
-        else:
-            self._end_node_drag()
-
-    def _end_node_drag(self) -> None:
-        if self._dragging_nodes:
-            self._dragging_nodes = False
-            for region in self._regions.values():
-                region.frozen = False
-                region.refit(self._nodes)
-
     def contextMenuEvent(self, event) -> None:  # noqa: N802
         node_id = ""
         for item in self.items(event.scenePos()):
@@ -756,98 +706,17 @@ class GraphScene(QGraphicsScene):
         self.contextMenuRequested.emit(node_id, event.screenPos())
         event.accept()
 
-    def _start_wire_drag(self, hit, pos: QPointF) -> None:
-        item, port = hit
-        if port[0] == "out":
-            drag = _WireDrag(True, item.node_id, None, 0)
-            anchor = item.output_port_scene_pos()
-        else:
-            _, name, index = port
-            existing = item.wires_in.get((name, index))
-            if existing is not None:  # pick the wire up by its input end
-                drag = _WireDrag(True, existing.wire.src, None, 0, lifted=existing.wire)
-                anchor = existing.src.output_port_scene_pos()
-                existing.hide()
-            else:
-                drag = _WireDrag(False, item.node_id, name, index)
-                anchor = item.input_port_scene_pos(name, index)
-        drag.temp = TempWireItem(anchor, drag.from_output)
-        drag.temp.set_end(pos)
-        self.addItem(drag.temp)
-        self._drag = drag
-
-    def _candidate(self, pos: QPointF):
-        """(target, reason) for the port under `pos` given the current drag."""
-        d = self._drag
-        hit = self.port_at(pos)
-        if hit is None:
-            return None, None
-        item, port = hit
-        if d.from_output:
-            if port[0] != "in":
-                return None, None
-            target = (item.node_id, port[1], port[2])
-            lifted = d.lifted
-            if lifted is not None and (lifted.dst, lifted.port, lifted.index) == target:
-                return target, None
-            return target, self.check_connect(d.node_id, *target)
-        if port[0] != "out":
-            return None, None
-        return (item.node_id,), self.check_connect(item.node_id, d.node_id, d.port, d.index)
-
-    def _update_wire_drag(self, pos: QPointF) -> None:
-        d = self._drag
-        d.moved = True
-        target, reason = self._candidate(pos)
-        if target != d.target:
-            d.target, d.reason = target, reason
-        end = pos
-        if target is not None and reason is None:  # snap onto the port it will take
-            item = self._nodes[target[0]]
-            end = (item.input_port_scene_pos(target[1], target[2]) if d.from_output
-                   else item.output_port_scene_pos())
-        d.temp.set_end(end, refused=target is not None and reason is not None)
-
-    def _finish_wire_drag(self, pos: QPointF) -> None:
-        d = self._drag
-        target, reason = self._candidate(pos)
-        lifted = d.lifted
-        self._end_drag()
-        if target is not None and reason is not None:
-            self.show_refusal(reason, pos)
-            return
-        if d.from_output:
-            if target is None:
-                if lifted is not None:
-                    self.disconnectRequested.emit(lifted)
-                elif d.moved:
-                    self.wireDroppedOnEmpty.emit(d.node_id, pos)
-                return
-            if lifted is not None:
-                if (lifted.dst, lifted.port, lifted.index) == target:
-                    return
-                self.disconnectRequested.emit(lifted)
-            self.connectRequested.emit(d.node_id, target[0], target[1], target[2])
-        elif target is not None:
-            self.connectRequested.emit(target[0], d.node_id, d.port, d.index)
-
     def cancel_drag(self) -> bool:
-        """Drop the wire being dragged (Escape); True if there was one."""
-        had = self._drag is not None
-        self._end_drag()
+        """Drop the gesture in progress (Escape); True if there was one."""
+        had = self._interaction is not None
+        self.set_interaction(None)
         return had
 
-    def _end_drag(self) -> None:
-        d = self._drag
-        if d is None:
-            return
-        self._drag = None
-        if d.temp is not None and d.temp.scene() is self:
-            self.removeItem(d.temp)
-        if d.lifted is not None:
-            item = self._wires.get(d.lifted)
-            if item is not None:
-                item.show()
+    def drag_preview_text(self) -> str | None:
+        """What a wire being dragged says over the port under it: the model's refusal, or
+        which wire the drop replaces; None otherwise."""
+        act = self._interaction
+        return act.preview_text() if isinstance(act, WireDrag) else None
 
     def show_refusal(self, reason: str, pos: QPointF) -> None:
         """Emit `refused` and show the reason briefly next to the cursor."""

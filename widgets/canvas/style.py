@@ -99,6 +99,11 @@ class Style:
         self.grid_major = _pen(c("grid_major"), 0)
         self.bubble_brush = QBrush(c("error_bg"))
         self.bubble_pen = _pen(c("refused"), 1.0)
+        self.rubber_pen = _pen(c("accent"), 1.0)
+        self.rubber_pen.setCosmetic(True)
+        band = QColor(c("accent"))
+        band.setAlpha(40)
+        self.rubber_brush = QBrush(band)
         self._headers: dict[str, QBrush] = {}
         self._stripes: dict[str, QBrush] = {}
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
+from .interactions import Pan
 from .items import NodeItem
 from .style import style
 
@@ -31,8 +32,6 @@ class GraphView(QGraphicsView):
         # items set the pen/brush/font they use; the scene sets transform and opacity per item
         self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontSavePainterState, True)
         self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
-        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
-        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -41,7 +40,7 @@ class GraphView(QGraphicsView):
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
-        self._pan_from: QPointF | None = None
+        self._pan: Pan | None = None
         self._space = False
         self._scroll_rest = (0.0, 0.0)
         # after a whole-graph fit, resizes refit until the user zooms or pans: the first fit
@@ -132,31 +131,31 @@ class GraphView(QGraphicsView):
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.MiddleButton or (
                 self._space and event.button() == Qt.MouseButton.LeftButton):
-            self._pan_from = event.position()
-            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            self._pan = Pan(self, event.position())
             event.accept()
             return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if self._pan_from is not None:
-            d = event.position() - self._pan_from
-            self._pan_from = event.position()
-            self._ensure_scroll_room()
-            self._scroll_by(-d.x(), -d.y())
+        if self._pan is not None:
+            self._pan.move(event.position())
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
-        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton,
-                                                             Qt.MouseButton.LeftButton):
-            self._pan_from = None
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space
-                                      else Qt.CursorShape.ArrowCursor)
+        if self._pan is not None and event.button() in (Qt.MouseButton.MiddleButton,
+                                                        Qt.MouseButton.LeftButton):
+            self._pan.end(self._space)
+            self._pan = None
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def scroll_by_pixels(self, dx: float, dy: float) -> None:
+        """Scroll the view by a screen distance (panning), growing the scene as needed."""
+        self._ensure_scroll_room()
+        self._scroll_by(dx, dy)
 
     # ------------------------------------------------------------------ keys
     def event(self, event) -> bool:
@@ -178,7 +177,6 @@ class GraphView(QGraphicsView):
         key = event.key()
         if key == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
-            self.setDragMode(QGraphicsView.DragMode.NoDrag)
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
@@ -196,8 +194,7 @@ class GraphView(QGraphicsView):
     def keyReleaseEvent(self, event) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = False
-            self._pan_from = None
-            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            self._pan = None
             self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
             event.accept()
             return

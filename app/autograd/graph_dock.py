@@ -1,0 +1,104 @@
+"""The backward-graph dock beside the canvas (torchviz-like), its selection synced with the
+canvas; redrawn coalesced and only while shown (walking and laying out a 1,000-node graph
+takes a few hundred ms)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from engine.document import roots as _roots
+
+from .actions import AREA_RIGHT
+
+
+class BackwardGraphDock(QObject):
+    def __init__(self, host, parent=None) -> None:
+        super().__init__(parent)
+        from widgets.backward_view import BackwardView
+        self.host = host
+        self.doc = host.document()
+        view = BackwardView(host.widget())
+        view.setObjectName("backwardView")
+        self.dock = host.show_dock("Backward graph", view, AREA_RIGHT, below_inspector=True)
+        self.dock.setObjectName("dock_backward_graph")
+        view.nodeSelected.connect(self._view_selected)
+        self.dock.visibilityChanged.connect(lambda on: on and self.update_soon())
+        self.view = view
+        self.syncing = False
+        self._key = None  # (graph_version, root) the view shows
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self.update_now)
+        self.on_selected = None  # callable(doc_id) after the view selected a node
+
+    def shown(self) -> bool:
+        return self.dock.isVisible()
+
+    def _wanted_key(self):
+        ex = self.host.executor()
+        return (ex.graph_version if ex is not None else None, self._root())
+
+    def _root(self):
+        """The model's rule without a selection: the document's root, else the only output
+        that requires grad (engine/document/roots.py)."""
+        return _roots.resolve_root(self.doc, (), self.host.results()).node_id
+
+    def update_soon(self) -> None:
+        if self.shown() and self._key != self._wanted_key():
+            self._timer.start()
+
+    def update_now(self) -> None:
+        self._timer.stop()
+        if not self.shown():
+            return
+        key = self._wanted_key()
+        if key == self._key:
+            return
+        self._key = key
+        doc = self.doc
+        values = {nid: r.value for nid, r in self.host.results().items() if nid in doc.nodes}
+        names = {nid: n.name for nid, n in doc.nodes.items()}
+        root = key[1]
+        self.syncing = True
+        try:
+            self.view.set_graph(values, names, root)
+            self.select(self._selected_one())
+        finally:
+            self.syncing = False
+
+    def _selected_one(self):
+        ids = [n for n in self.host.selected_node_ids() if n in self.doc.nodes]
+        return ids[0] if len(ids) == 1 else None
+
+    def select(self, node_id) -> None:
+        self.view.select_doc_node(node_id)
+
+    def follow_selection(self) -> None:
+        if not self.syncing and self.shown():
+            self.select(self._selected_one())
+
+    def _view_selected(self, doc_id: str) -> None:
+        if self.syncing:
+            return
+        self.syncing = True
+        try:
+            self.host.select_nodes([doc_id] if doc_id in self.doc.nodes else [])
+        finally:
+            self.syncing = False
+        if self.on_selected is not None:
+            self.on_selected(doc_id)
+
+    def show_step(self, state, player) -> None:
+        """Ring the grad_fn a step-through state runs and those before it."""
+        if not self.shown():
+            return
+        self.update_now()
+        view = self.view
+        if state is None or player is None:
+            view.highlight_step(None)
+        else:
+            fns = [view.find_fn(s.name, s.node_id) for s in player.steps[:state.index + 1]]
+            view.highlight_step(fns[-1] if fns else None, [f for f in fns if f is not None])
+
+
+__all__ = ["BackwardGraphDock"]
