@@ -196,6 +196,96 @@ def test_moving_a_wire_end_to_another_input_is_one_undo_step(qtbot, window):
     assert window.undo_stack.undoText() == "Disconnect"
 
 
+def _snapshot(doc):
+    """Everything a wire or move gesture can change, in order: undo must restore it exactly."""
+    return (list(doc.wires), {n.id: tuple(n.pos) for n in doc.nodes.values()},
+            {r.id: set(r.members) for r in doc.regions.values()})
+
+
+def _press_and_move(view, start, end, steps=6):
+    """Press at scene point ``start`` and move to ``end`` with the button held (no release)."""
+    from .conftest import QEvent, send_mouse
+    a, b = QPointF(view.mapFromScene(start)), QPointF(view.mapFromScene(end))
+    send_mouse(view, QEvent.Type.MouseButtonPress, a)
+    for i in range(1, steps + 1):
+        send_mouse(view, QEvent.Type.MouseMove, a + (b - a) * (i / steps),
+                   buttons=Qt.MouseButton.LeftButton)
+    return b
+
+
+def test_dropping_on_an_occupied_input_replaces_its_wire_as_one_undo_step(qtbot, window):
+    from .conftest import QEvent, send_mouse
+    doc, sc = window.document(), window.scene
+    y, x, xw = by_name(window, "y"), by_name(window, "x"), by_name(window, "xw")
+    before, steps = _snapshot(doc), window.undo_stack.count()
+    src = sc.node_item(y.id).output_port_scene_pos()
+    dst = sc.node_item(xw.id).input_port_scene_pos("input")
+    window.view.centerOn((src + dst) / 2)
+    end = _press_and_move(window.view, src, dst)
+    # the preview: the model accepts (occupied is not a refusal) and the drop replaces x
+    assert doc.check_connect(y.id, xw.id, "input") is None
+    assert doc.occupant(xw.id, "input") == Wire(x.id, xw.id, "input")
+    assert sc.drag_preview_text() == "replaces x → xw.input"
+    send_mouse(window.view, QEvent.Type.MouseButtonRelease, end)
+    assert sc.drag_preview_text() is None
+    assert Wire(y.id, xw.id, "input") in doc.wires and Wire(x.id, xw.id, "input") not in doc.wires
+    assert window.undo_stack.count() == steps + 1  # one gesture, one step
+    assert window.undo_stack.undoText() == "Replace x → xw.input"
+    after = _snapshot(doc)
+    window.undo_stack.undo()
+    assert _snapshot(doc) == before  # the old wire back, at its old position
+    window.undo_stack.redo()
+    assert _snapshot(doc) == after
+
+
+def test_reconnecting_a_lifted_wire_is_one_undo_step_and_undo_restores_exactly(qtbot, window):
+    doc = window.document()
+    xw, z = by_name(window, "xw"), by_name(window, "z")
+    rid = window.add_node("relu", QPointF(800, 300))
+    before, steps = _snapshot(doc), window.undo_stack.count()
+    start = window.scene.node_item(z.id).input_port_scene_pos("input")
+    end = window.scene.node_item(rid).input_port_scene_pos("input")
+    window.view.centerOn(QPointF(700, 200))
+    drag_scene(window.view, start, end)
+    assert Wire(xw.id, rid, "input") in doc.wires and Wire(xw.id, z.id, "input") not in doc.wires
+    assert window.undo_stack.count() == steps + 1
+    cmd = window.undo_stack.command(window.undo_stack.index() - 1)
+    assert type(cmd).__name__ == "Reconnect" and cmd.childCount() == 0  # one command
+    after = _snapshot(doc)
+    window.undo_stack.undo()
+    assert _snapshot(doc) == before  # the wire back in z.input, in its old place
+    window.undo_stack.redo()
+    assert _snapshot(doc) == after
+
+
+def test_dragging_a_node_into_a_frame_is_one_undo_step(qtbot, window):
+    doc, sc = window.document(), window.scene
+    xw, z = by_name(window, "xw"), by_name(window, "z")
+    rid = window.autograd.no_grad_frame([z.id])
+    window.refresh_results()
+    frame = sc.region_items()[0]
+    frame_rect = frame.rect()
+    before, steps = _snapshot(doc), window.undo_stack.count()
+    item = sc.node_item(xw.id)
+    grab = item.pos() + QPointF(item.WIDTH / 2, 12)
+    target = QPointF(frame_rect.center().x(), frame_rect.top() + 40)
+    window.view.centerOn((grab + target) / 2)
+    drag_scene(window.view, grab, target, steps=8)
+    assert doc.regions[rid].members == {xw.id, z.id}
+    assert doc.nodes[xw.id].pos != before[1][xw.id]
+    assert window.undo_stack.count() == steps + 1  # members and move: one step
+    assert window.undo_stack.undoText() == "Move xw into no_grad frame"
+    QApplication.processEvents()  # no timer may split or close anything later
+    assert window.undo_stack.count() == steps + 1
+    window.refresh_results()
+    assert window.results()[xw.id].requires_grad is False  # xw = x @ w under no_grad now
+    window.undo_stack.undo()
+    assert _snapshot(doc) == before
+    assert sc.node_item(xw.id).pos() == QPointF(*before[1][xw.id])
+    window.refresh_results()
+    assert window.results()[xw.id].requires_grad is True
+
+
 def test_a_refused_wire_is_reported_in_status_bar_and_log(qtbot, window):
     doc = window.document()
     z = by_name(window, "z")
