@@ -1,4 +1,5 @@
-"""Canvas items painted with QPainter: nodes (with their ports), wires, no_grad frames.
+"""The node item (body, ports, previews) painted with QPainter; wires.py and frames.py hold the
+other items.
 
 Items only display; the scene turns gestures on them into intents. Painting is kept cheap for
 1,000-node graphs: shared pens/fonts (style.py), text laid out once per change (not per paint),
@@ -7,34 +8,35 @@ a wire's path rebuilt only when one of its endpoints moves, and level-of-detail 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QImage, QPainter, QPainterPath, QPainterPathStroker
+from PySide6.QtGui import QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from . import previews
-from .style import style
+from .painting import draw_lock, draw_warning, header_path, wrap
+from .style import LOD_BOX, LOD_TEXT, style
 
-# Below this zoom a node is a plain colored box; below LOD_TEXT small text is skipped.
-LOD_BOX = 0.35
-LOD_TEXT = 0.6
-THICK_LOD = 1.25  # above this zoom wires use their real pen width
-THIN_KEYS = ("wire", "wire_grad")
 _LIVE = object()  # no step-through override: show the live .grad
-
-
-def _header_path(width: float, height: float, r: float) -> QPainterPath:
-    path = QPainterPath()
-    path.moveTo(0, height)
-    path.lineTo(0, r)
-    path.arcTo(0, 0, 2 * r, 2 * r, 180, -90)
-    path.lineTo(width - r, 0)
-    path.arcTo(width - 2 * r, 0, 2 * r, 2 * r, 90, -90)
-    path.lineTo(width, height)
-    path.closeSubpath()
-    return path
 
 
 def shape_text(shape) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+class _Lines:
+    """The text lines under a node's ports, laid out top-down: (text, pen, font, y, x-scale)."""
+
+    def __init__(self, width: float, line: float, y: float) -> None:
+        self.width, self.line, self.y = width, line, y
+        self.lines: list[tuple[str, object, object, float, float]] = []
+
+    def add(self, text: str, pen, font, fm) -> None:
+        self.y += self.line
+        sx = 1.0
+        advance = fm.horizontalAdvance(text)
+        if advance > self.width:  # squeeze long grad_fn names a little before eliding
+            sx = max(self.width / advance, 0.72)
+        self.lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width / sx),
+                           pen, font, self.y - 4, sx))
 
 
 class NodeItem(QGraphicsItem):
@@ -208,48 +210,64 @@ class NodeItem(QGraphicsItem):
         return slots
 
     def relayout(self) -> None:
-        s = style()
+        """Lay the text, previews and title out once per change (not per paint)."""
         old_slots = [(p, i, yy) for p, i, _, yy in self._slots]
         self._slots = self._build_slots()
-        y = self.HEADER + len(self._slots) * self.ROW + 2
-        lines: list[tuple[str, object, object, float, float]] = []
-        width = self.WIDTH - 2 * self.PAD
-
-        def add(text, pen, font, fm):
-            nonlocal y
-            y += self.LINE
-            sx = 1.0
-            advance = fm.horizontalAdvance(text)
-            if advance > width:  # squeeze long grad_fn names a little before eliding
-                sx = max(width / advance, 0.72)
-            lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight, width / sx), pen,
-                          font, y - 4, sx))
-
-        r = self.result
+        text = _Lines(self.WIDTH - 2 * self.PAD, self.LINE,
+                      self.HEADER + len(self._slots) * self.ROW + 2)
         tip = [f"{self.name} = {self.title}"]
         if self.spec is not None and self.spec.doc:
             tip.append(self.spec.doc)
-        if r is not None and getattr(r, "error", None):
-            for chunk in _wrap(str(r.error), s.small_fm, width, 3):
-                add(chunk, s.error_text_pen, s.small_font, s.small_fm)
+        self._result_lines(text, tip)
+        self._flag_lines(text, tip)
+        y = self._preview_layout(text.y + 4, tip)
+        self._lines = text.lines
+        self._layout_title()
+        rect = QRectF(0, 0, self.WIDTH, y + self.PAD)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+            m = self.PORT_R + 5  # room for the hover ring
+            self._bounds = rect.adjusted(-m, -2, m, 2)
+        self.setToolTip("\n".join(tip))
+        self.update()
+        if old_slots != [(p, i, yy) for p, i, _, yy in self._slots]:
+            for w in list(self.wires_in.values()):
+                if w is not None:
+                    w.update_path()
+
+    def _result_lines(self, text: _Lines, tip: list) -> None:
+        """The forward's outcome: the error, what blocked it, or shape/dtype and grad_fn."""
+        s, r = style(), self.result
+        if r is None:
+            return
+        if getattr(r, "error", None):
+            for chunk in wrap(str(r.error), s.small_fm, text.width, 3):
+                text.add(chunk, s.error_text_pen, s.small_font, s.small_fm)
             tip.append(str(r.error))
-        elif r is not None and getattr(r, "blocked_by", None):
-            add(f"blocked by {self._blocked_name(r.blocked_by)}", s.blocked_pen, s.small_font,
-                s.small_fm)
-            tip.append(f"not computed: upstream node {self._blocked_name(r.blocked_by)} failed")
-        elif r is not None:
-            if r.shape is not None:
-                dtype = str(r.dtype or "").removeprefix("torch.")  # compact; inspector: full
-                add(f"{shape_text(r.shape)}  {dtype}".rstrip(), s.text_pen, s.mono_font, s.mono_fm)
-            if r.grad_fn:
-                add(str(r.grad_fn), s.grad_fn_pen, s.mono_font, s.mono_fm)
-                tip.append(f"grad_fn=<{r.grad_fn}>  requires_grad=True")
-            elif r.requires_grad and r.is_leaf:
-                add("AccumulateGrad", s.leaf_pen, s.mono_font, s.mono_fm)
-                tip.append("leaf, requires_grad=True: backward accumulates into its .grad")
-            else:
-                add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
-                tip.append("grad_fn=None  requires_grad=False")
+            return
+        if getattr(r, "blocked_by", None):
+            name = self._blocked_name(r.blocked_by)
+            text.add(f"blocked by {name}", s.blocked_pen, s.small_font, s.small_fm)
+            tip.append(f"not computed: upstream node {name} failed")
+            return
+        if r.shape is not None:
+            dtype = str(r.dtype or "").removeprefix("torch.")  # compact; inspector: full
+            text.add(f"{shape_text(r.shape)}  {dtype}".rstrip(), s.text_pen, s.mono_font,
+                     s.mono_fm)
+        if r.grad_fn:
+            text.add(str(r.grad_fn), s.grad_fn_pen, s.mono_font, s.mono_fm)
+            tip.append(f"grad_fn=<{r.grad_fn}>  requires_grad=True")
+        elif r.requires_grad and r.is_leaf:
+            text.add("AccumulateGrad", s.leaf_pen, s.mono_font, s.mono_fm)
+            tip.append("leaf, requires_grad=True: backward accumulates into its .grad")
+        else:
+            text.add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
+            tip.append("grad_fn=None  requires_grad=False")
+
+    def _flag_lines(self, text: _Lines, tip: list) -> None:
+        """requires_grad / frozen / retain_grad / detached, then an anomaly message."""
+        s = style()
         flags = []
         if self.is_source and self.requires_grad and not self.frozen:
             flags.append("requires_grad")
@@ -262,13 +280,16 @@ class NodeItem(QGraphicsItem):
         if self.frozen_output:
             flags.append("detached")
         if flags:
-            add(" · ".join(flags), s.muted_pen, s.small_font, s.small_fm)
+            text.add(" · ".join(flags), s.muted_pen, s.small_font, s.small_fm)
         if self.anomaly:
-            for chunk in _wrap(self.anomaly, s.small_fm, width - 14, 3):
-                add(chunk, s.error_text_pen, s.small_font, s.small_fm)
+            for chunk in wrap(self.anomaly, s.small_fm, text.width - 14, 3):
+                text.add(chunk, s.error_text_pen, s.small_font, s.small_fm)
             tip.append(self.anomaly)
+
+    def _preview_layout(self, y: float, tip: list) -> float:
+        """Rows for the value and .grad previews from ``y``; returns the y below them."""
+        r = self.result
         rows = []
-        y += 4
         if r is not None and not getattr(r, "error", None):
             value = getattr(r, "value", None)
             if value is not None:
@@ -288,8 +309,11 @@ class NodeItem(QGraphicsItem):
         self._preview_top = y + 2
         if self.preview is not None:
             y += self.PREVIEW_H + 6
-        height = y + self.PAD
-        self._lines = lines
+        return y
+
+    def _layout_title(self) -> None:
+        """The header: the variable name, then the op title elided around the badges."""
+        s = style()
         inner = self.WIDTH - 3 * self.PAD - 2
         self._name_text = s.title_fm.elidedText(
             self.name, Qt.TextElideMode.ElideRight,
@@ -303,18 +327,6 @@ class NodeItem(QGraphicsItem):
             self.title, Qt.TextElideMode.ElideRight,
             inner - s.title_fm.horizontalAdvance(self._name_text) - badge)
         self._title_x = self.WIDTH - self.PAD - s.small_fm.horizontalAdvance(self._title_text)
-        rect = QRectF(0, 0, self.WIDTH, height)
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-            m = self.PORT_R + 5  # room for the hover ring
-            self._bounds = rect.adjusted(-m, -2, m, 2)
-        self.setToolTip("\n".join(tip))
-        self.update()
-        if old_slots != [(p, i, yy) for p, i, _, yy in self._slots]:
-            for w in list(self.wires_in.values()):
-                if w is not None:
-                    w.update_path()
 
     def _blocked_name(self, node_id) -> str:
         scene = self.scene()
@@ -387,7 +399,7 @@ class NodeItem(QGraphicsItem):
             p.drawRect(rect)
             return
         if NodeItem._HEADER_PATH is None:
-            NodeItem._HEADER_PATH = _header_path(self.WIDTH, self.HEADER, self.RADIUS)
+            NodeItem._HEADER_PATH = header_path(self.WIDTH, self.HEADER, self.RADIUS)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.error_brush if error else s.body_brush)
         p.drawRoundedRect(rect, self.RADIUS, self.RADIUS)
@@ -423,10 +435,10 @@ class NodeItem(QGraphicsItem):
             p.drawText(QPointF(bx, 17), "root")
             bx += s.small_fm.horizontalAdvance("root") + 6
         if self.frozen:
-            _draw_lock(p, QPointF(bx + 5, 13), s)
+            draw_lock(p, QPointF(bx + 5, 13), s)
             bx += self.LOCK_W
         if self.anomaly:
-            _draw_warning(p, QPointF(bx + 5, 13), s)
+            draw_warning(p, QPointF(bx + 5, 13), s)
 
         if lod >= LOD_TEXT:
             p.setPen(s.muted_pen)
@@ -488,7 +500,7 @@ class NodeItem(QGraphicsItem):
             return
         p.drawRoundedRect(self._rect, self.RADIUS, self.RADIUS)
         p.setBrush(s.dim_header_brush)
-        p.drawPath(NodeItem._HEADER_PATH or _header_path(self.WIDTH, self.HEADER, self.RADIUS))
+        p.drawPath(NodeItem._HEADER_PATH or header_path(self.WIDTH, self.HEADER, self.RADIUS))
         p.setFont(s.title_font)
         p.setPen(s.dim_text_pen)
         p.drawText(QPointF(self.PAD + 2, 17.5), self._name_text)
@@ -541,363 +553,9 @@ def _grad_of(result):
         return None
 
 
-def _draw_lock(p: QPainter, c: QPointF, s) -> None:
-    """A small padlock centred at `c`: frozen leaf."""
-    p.setPen(s.lock_pen)
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawArc(QRectF(c.x() - 3, c.y() - 6.5, 6, 7), 0, 180 * 16)
-    p.drawLine(QPointF(c.x() - 3, c.y() - 3), QPointF(c.x() - 3, c.y() - 1))
-    p.drawLine(QPointF(c.x() + 3, c.y() - 3), QPointF(c.x() + 3, c.y() - 1))
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(s.lock_brush)
-    p.drawRoundedRect(QRectF(c.x() - 4.5, c.y() - 1.5, 9, 7), 1.5, 1.5)
+# the other items, importable from here as before the split
+from .frames import BubbleItem, RegionItem  # noqa: E402
+from .wires import THICK_LOD, THIN_KEYS, TempWireItem, WireItem, wire_path  # noqa: E402
 
-
-def _draw_warning(p: QPainter, c: QPointF, s) -> None:
-    """A red triangle with '!' centred at `c`: NaN/Inf anomaly."""
-    path = QPainterPath(QPointF(c.x(), c.y() - 6))
-    path.lineTo(c.x() + 6, c.y() + 5)
-    path.lineTo(c.x() - 6, c.y() + 5)
-    path.closeSubpath()
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(s.anomaly_brush)
-    p.drawPath(path)
-    p.setPen(s.anomaly_text_pen)
-    p.drawLine(QPointF(c.x(), c.y() - 2), QPointF(c.x(), c.y() + 1.5))
-    p.drawPoint(QPointF(c.x(), c.y() + 3.5))
-
-
-def _wrap(text: str, fm, width: float, max_lines: int) -> list[str]:
-    words = text.replace("\n", " ").split(" ")
-    lines, cur = [], ""
-    for w in words:
-        trial = f"{cur} {w}" if cur else w
-        if fm.horizontalAdvance(trial) <= width or not cur:
-            cur = trial
-        else:
-            lines.append(cur)
-            cur = w
-    if cur:
-        lines.append(cur)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1] + " …"
-    return lines
-
-
-def wire_path(p0: QPointF, p1: QPointF) -> QPainterPath:
-    dx = abs(p1.x() - p0.x())
-    c = max(dx * 0.5, 40.0)
-    if p1.x() < p0.x():  # a wire running backwards loops out so it stays readable
-        c = max(c, min(160.0, abs(p1.y() - p0.y()) * 0.5 + 60.0))
-    path = QPainterPath(p0)
-    path.cubicTo(QPointF(p0.x() + c, p0.y()), QPointF(p1.x() - c, p1.y()), p1)
-    return path
-
-
-class WireItem(QGraphicsItem):
-    """A document wire: a cubic from the source's output port to a destination input slot."""
-
-    def __init__(self, wire, src: NodeItem, dst: NodeItem) -> None:
-        super().__init__()
-        self.wire = wire
-        self.src = src
-        self.dst = dst
-        self.carries_grad: bool | None = None
-        self.emphasis = 0
-        self.label: str | None = None  # e.g. the gradient arriving here (step-through)
-        self.label_array = None  # a small preview drawn in the label's pill
-        self.stepped = False  # step-through: gradient has travelled along this wire
-        self._label_rect = QRectF()
-        self._path = QPainterPath()
-        self._shape: QPainterPath | None = None
-        self._bounds = QRectF()
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(1)
-        self.update_path()
-
-    def update_path(self) -> None:
-        try:
-            p1 = self.dst.input_port_scene_pos(self.wire.port, self.wire.index)
-        except KeyError:
-            p1 = self.dst.pos()
-        path = wire_path(self.src.output_port_scene_pos(), p1)
-        self.prepareGeometryChange()
-        self._path = path
-        self._shape = None
-        self._bounds = path.controlPointRect().adjusted(-3, -3, 3, 3)
-        if self.label:
-            fm = style().small_fm
-            mid = path.pointAtPercent(0.5)
-            w, h = fm.horizontalAdvance(self.label) + 10, fm.height() + 4
-            if self.label_array is not None and not previews.is_number(self.label_array):
-                w += self.LABEL_PREVIEW_W + 4
-                h = max(h, self.LABEL_PREVIEW_H + 4)
-            self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
-            self._bounds = self._bounds.united(self._label_rect.adjusted(-2, -2, 2, 2))
-
-    LABEL_PREVIEW_W = 40.0
-    LABEL_PREVIEW_H = 14.0
-
-    def set_label(self, text: str | None, array=None) -> None:
-        """A short text in a pill at the wire's middle, with a small diverging preview of
-        `array` (the gradient arriving along the wire) when given; None removes it."""
-        if text != self.label or array is not self.label_array:
-            self.label = text or None
-            self.label_array = array if self.label else None
-            self.setZValue(3 if self.label else 1)  # a label reads above the nodes
-            self.update_path()
-            self.update()
-
-    def set_stepped(self, value: bool) -> None:
-        if value != self.stepped:
-            self.stepped = value
-            self.update()
-
-    def path(self) -> QPainterPath:
-        return self._path
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._bounds
-
-    def shape(self) -> QPainterPath:
-        if self._shape is None:
-            stroker = QPainterPathStroker()
-            stroker.setWidth(10)
-            self._shape = stroker.createStroke(self._path)
-        return self._shape
-
-    def set_carries_grad(self, value: bool | None) -> None:
-        if value != self.carries_grad:
-            self.carries_grad = value
-            self.update()
-
-    def set_emphasis(self, emphasis: int) -> None:
-        if emphasis != self.emphasis:
-            self.emphasis = emphasis
-            self.update()
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        s = style()
-        lod = option.levelOfDetailFromTransform(p.worldTransform())
-        low = lod < LOD_BOX
-        if self.isSelected():
-            key, pen = "accent", s.wire_selected_pen
-        elif self.stepped:
-            key, pen = "step_active", s.wire_step_pen
-        elif self.emphasis > 0:
-            key, pen = "highlight", s.wire_highlight_pen
-        elif self.carries_grad is None:
-            key, pen = "wire", s.wire_pen
-        elif self.carries_grad:
-            key, pen = "wire_grad", s.wire_grad_pen
-        else:
-            key, pen = "wire_nograd", s.wire_nograd_pen
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        if self.emphasis < 0 and key not in ("accent", "step_active"):
-            # off the highlighted DAG: one hairline pre-blended toward the canvas (no
-            # opacity layer), so a dimmed 1,000-node scene paints as fast as a plain one
-            if low:
-                p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            p.setPen(s.wire_dim_pen)
-            p.drawPath(self._path)
-        elif low:  # hairlines without antialiasing: the cheapest stroke there is
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            p.setPen(s.wire_lod_pens[key])
-            p.drawPath(self._path)
-        elif key in THIN_KEYS and 0.5 < lod <= THICK_LOD:
-            # An antialiased 2 px stroke costs ~10x a 1 px one (Qt's cosmetic fast path):
-            # three 1 px strokes offset by 1 px look the same at a third of the cost.
-            p.setPen(s.wire_lod_pens[key])
-            d = 1.0 / lod
-            path = self._path
-            p.drawPath(path)
-            p.translate(d, 0)
-            p.drawPath(path)
-            p.translate(-d, d)
-            p.drawPath(path)
-            p.translate(0, -d)
-        else:
-            p.setPen(pen)
-            p.drawPath(self._path)
-        if self.label and not low:
-            p.setOpacity(1.0)
-            p.setPen(s.label_pen)
-            p.setBrush(s.body_brush)
-            rect = self._label_rect
-            p.drawRoundedRect(rect, 4, 4)
-            p.setFont(s.small_font)
-            p.setPen(s.text_pen)
-            text_rect = rect
-            if self.label_array is not None and not previews.is_number(self.label_array):
-                img = QRectF(rect.left() + 4, rect.center().y() - self.LABEL_PREVIEW_H / 2,
-                             self.LABEL_PREVIEW_W, self.LABEL_PREVIEW_H)
-                previews.paint(p, img, self.label_array, "grad")
-                text_rect = rect.adjusted(self.LABEL_PREVIEW_W + 4, 0, 0, 0)
-            p.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, self.label)
-
-
-class TempWireItem(QGraphicsItem):
-    """The wire being dragged: from a fixed port to the cursor."""
-
-    def __init__(self, anchor: QPointF, from_output: bool) -> None:
-        super().__init__()
-        self.anchor = anchor
-        self.from_output = from_output
-        self.refused = False
-        self._path = QPainterPath()
-        self._bounds = QRectF()
-        self.setZValue(10)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.set_end(anchor)
-
-    def set_end(self, end: QPointF, refused: bool = False) -> None:
-        path = wire_path(self.anchor, end) if self.from_output else wire_path(end, self.anchor)
-        self.prepareGeometryChange()
-        self._path = path
-        self.refused = refused
-        self._bounds = path.controlPointRect().adjusted(-3, -3, 3, 3)
-        self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._bounds
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        s = style()
-        p.setPen(s.wire_refused_pen if self.refused else s.wire_temp_pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawPath(self._path)
-
-
-class RegionItem(QGraphicsItem):
-    """A no_grad frame drawn around its member nodes (or at its stored rect).
-
-    Its bottom-right corner is a resize grip (dragged by interactions.FrameResize); everything
-    else lets clicks through to the nodes and the rubber band."""
-
-    MARGIN = 18.0
-    TITLE_H = 20.0
-    HANDLE = 14.0
-    MIN_W, MIN_H = 80.0, 60.0
-
-    def __init__(self, region_id: str) -> None:
-        super().__init__()
-        self.region_id = region_id
-        self.title = ""
-        self.members: set[str] = set()
-        self.fixed_rect: QRectF | None = None
-        self.frozen = False  # True while nodes are dragged: the frame stays put
-        self.emphasis = 0
-        self._rect = QRectF()
-        self.resizing = False  # True while the FrameResize interaction drags the grip
-        self.setZValue(-1)
-        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        self.setAcceptHoverEvents(True)
-
-    def sync(self, region, node_items: dict) -> None:
-        self.title = f"with torch.{region.kind}():" if getattr(region, "kind", "") else \
-            region.title
-        if region.title and region.title != getattr(region, "kind", None):
-            self.title = f"{self.title}  {region.title}"
-        self.members = set(region.members)
-        rect = getattr(region, "rect", None)
-        self.fixed_rect = QRectF(*rect) if rect else None
-        self.refit(node_items, force=True)
-
-    def fitted_rect(self, node_items: dict) -> QRectF:
-        """The frame around the members (what an auto-sized frame shows)."""
-        rect = QRectF()
-        for nid in self.members:
-            item = node_items.get(nid)
-            if item is not None:
-                rect = rect.united(item.body_rect().translated(item.pos()))
-        if rect.isNull():
-            rect = QRectF(0, 0, 1, 1)
-        return rect.adjusted(-self.MARGIN, -self.MARGIN - self.TITLE_H, self.MARGIN,
-                             self.MARGIN)
-
-    def refit(self, node_items: dict, force: bool = False) -> None:
-        if (self.frozen or self.resizing) and not force:
-            return
-        rect = QRectF(self.fixed_rect) if self.fixed_rect is not None else \
-            self.fitted_rect(node_items)
-        self.set_rect(rect)
-
-    def set_rect(self, rect: QRectF) -> None:
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = rect
-            self.update()
-
-    def rect(self) -> QRectF:
-        return self._rect
-
-    def handle_rect(self) -> QRectF:
-        r, h = self._rect, self.HANDLE
-        return QRectF(r.right() - h, r.bottom() - h, h, h)
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect.adjusted(-2, -2, 2, 2)
-
-    def shape(self) -> QPainterPath:
-        # only the handle takes the mouse: the frame's inside belongs to the nodes
-        path = QPainterPath()
-        path.addRect(self.handle_rect().adjusted(-3, -3, 2, 2))
-        return path
-
-    def set_emphasis(self, emphasis: int) -> None:
-        if emphasis != self.emphasis:
-            self.emphasis = emphasis
-            self.update()
-
-    def hoverEnterEvent(self, event) -> None:  # noqa: N802
-        self.setCursor(Qt.CursorShape.SizeFDiagCursor)
-
-    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
-        self.unsetCursor()
-
-    def grip_contains(self, local: QPointF) -> bool:
-        return self.handle_rect().adjusted(-3, -3, 2, 2).contains(local)
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        s = style()
-        if self.emphasis < 0:
-            p.setOpacity(0.45)
-        p.setPen(s.region_pen)
-        p.setBrush(s.region_brush)
-        p.drawRoundedRect(self._rect, 10, 10)
-        if option.levelOfDetailFromTransform(p.worldTransform()) >= LOD_BOX:
-            p.setFont(s.small_font)
-            p.setPen(s.region_title_pen)
-            p.drawText(QPointF(self._rect.left() + 10, self._rect.top() + 14), self.title)
-            hr = self.handle_rect()  # the grip: three short diagonals in the corner
-            p.setPen(s.region_handle_pen)
-            for k in (4.0, 8.0, 12.0):
-                p.drawLine(QPointF(hr.right() - k, hr.bottom() - 2),
-                           QPointF(hr.right() - 2, hr.bottom() - k))
-
-
-class BubbleItem(QGraphicsItem):
-    """A short message near the cursor (why a wire was refused); readable at any zoom."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        s = style()
-        self.text = text
-        w = s.small_fm.horizontalAdvance(text) + 16
-        self._rect = QRectF(8, 8, w, s.small_fm.height() + 10)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.setZValue(20)
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect.adjusted(-1, -1, 1, 1)
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        s = style()
-        p.setPen(s.bubble_pen)
-        p.setBrush(s.bubble_brush)
-        p.drawRoundedRect(self._rect, 4, 4)
-        p.setFont(s.small_font)
-        p.setPen(s.error_text_pen)
-        p.drawText(self._rect.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter, self.text)
+__all__ = ["LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem", "WireItem",
+           "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]

@@ -10,6 +10,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPen
 
 from .. import theme
 
+# Below this zoom a node is a plain colored box; below LOD_TEXT small text is skipped.
+LOD_BOX = 0.35
+LOD_TEXT = 0.6
 
 def _pen(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     pen = QPen(color, width, style)
