@@ -391,6 +391,27 @@ class Macro(DocCommand):
             c._undo()
 
 
+class AddAndConnect(Macro):
+    """A node added from a wire dropped on empty canvas, wired in: one undo step."""
+
+    def __init__(self, doc, add: AddNode, src: str, port: str):
+        super().__init__(doc, f"Add {add.op}", [add])
+        self.add, self.src, self.port = add, src, port
+
+    def _redo(self):
+        if len(self.commands) == 1:  # first run: the id is known only after the add
+            self.add._redo()
+            try:
+                conn = Connect(self.doc, self.src, self.add.node_id, self.port)
+                conn._redo()
+            except DocumentError:
+                self.add._undo()
+                raise
+            self.commands.append(conn)
+        else:
+            super()._redo()
+
+
 def unique_name(doc: Document, base: str | None) -> str | None:
     """``base`` if no node has that name yet, else ``base_1``, ``base_2``, ...; None lets the
     model choose."""

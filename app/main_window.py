@@ -9,9 +9,6 @@ re-runs the executor and hands the results (shapes, grad_fns, errors) to the vie
 from __future__ import annotations
 
 import logging
-import os
-import re
-import sys
 import time
 import weakref
 from pathlib import Path
@@ -19,13 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QUndoView,
 )
 
 from engine.document import catalog
@@ -37,58 +31,21 @@ from widgets.canvas import GraphScene, GraphView
 from . import actions as _actions
 from . import autosave, clipboard, errors
 from . import commands as C
-from .files import TUTORIAL, FileController, app_settings, example_title, examples, recent_files
-from .log_dock import LogWidget, QtLogHandler
+from .files import FileController, app_settings
+from .log_dock import QtLogHandler
+from .startup import (
+    _windows,
+    apply_theme,
+    create_application,
+    offer_recovery,
+    run_gui,
+    startup_window,
+)
+from .window_docks import DocksMixin
+from .window_files import FileActionsMixin
 
 log = logging.getLogger("gradcanvas")
-STYLES = Path(__file__).resolve().parent.parent / "resources" / "styles"
-_windows: set = set()  # open windows (Python owns them; WA_DeleteOnClose frees the C++ side)
-
-
-def _stylesheet(name: str) -> str:
-    """resources/styles/<name>.qss with its @tokens replaced by widgets/theme.py colors."""
-    colors = theme.THEMES[name]
-    text = (STYLES / f"{name}.qss").read_text("utf-8")
-
-    def color(m):
-        value = colors.get(m.group(1))
-        if value is None:
-            return m.group(0)
-        c = theme.hex_color(value)
-        return f"rgba({c.red()}, {c.green()}, {c.blue()}, {c.alpha()})" if len(value) == 9 \
-            else value
-    return re.sub(r"@([a-z_]+)", color, text)
-
-
-def apply_theme(name: str) -> None:
-    """Theme the whole application: palette, stylesheet, canvas colors, icons."""
-    app = QApplication.instance()
-    theme.set_theme(name)
-    app.setPalette(theme.qpalette(name))
-    app.setStyleSheet(_stylesheet(name))
-    for w in list(_windows):
-        w._theme_changed()
-
-
-def create_application(argv=None) -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        # crisp on fractional high-DPI scales: no rounding of the device pixel ratio
-        QApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-        app = QApplication(list(argv or ["gradcanvas"]))
-    app.setApplicationName("GradCanvas")
-    app.setOrganizationName("GradCanvas")
-    app.setApplicationDisplayName("GradCanvas")
-    app.setStyle("Fusion")
-    app.setWindowIcon(_actions.app_icon())
-    errors.install()
-    name = str(app_settings().value("theme", "dark"))
-    apply_theme(name if name in theme.THEMES else "dark")
-    return app
-
-
-class MainWindow(QMainWindow):
+class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
     """Extension points for add-ons such as the autograd controls: ``resultsChanged`` after
     every forward shown on the views, ``closing`` when the window shuts down (unsubscribe
     there), ``context_menu_hooks`` (callables ``(menu, node_id)`` filling a node's menu)."""
@@ -187,95 +144,6 @@ class MainWindow(QMainWindow):
         if hasattr(ctl, "shutdown"):
             self.closing.connect(ctl.shutdown)
         return ctl
-
-    def _arrange_side_docks(self) -> None:
-        """Docks an add-on put under the inspector share the column; the inspector keeps
-        most of the height (its editors and tensor views need it)."""
-        right = [d for d in self.findChildren(QDockWidget)
-                 if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
-                 and d is not self.inspector_dock and not d.isFloating()]
-        if right:
-            self.resizeDocks([self.inspector_dock] + right, [560] + [300] * len(right),
-                             Qt.Orientation.Vertical)
-
-    def _build_docks(self) -> None:
-        from widgets.palette import PaletteWidget
-        self.palette = PaletteWidget(catalog, self)
-        self.palette.setObjectName("palette")
-        self.palette.opActivated.connect(self._op_activated)
-        self.palette_dock = self._dock("Palette", self.palette,
-                                       Qt.DockWidgetArea.LeftDockWidgetArea)
-
-        self.inspector = self._make_inspector()
-        self.inspector_dock = self._dock("Inspector", self.inspector,
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
-
-        self.log_widget = LogWidget(self)
-        self.log_widget.clear_button.setIcon(_actions.icon("delete"))
-        self.log_dock = self._dock("Log", self.log_widget, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.undo_view = QUndoView(self.undo_stack, self)
-        self.undo_view.setObjectName("undoView")
-        self.undo_view.setEmptyLabel("<opened>")
-        self.undo_dock = self._dock("History", self.undo_view,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.log_dock, self.undo_dock)
-        self.code_view = self._make_code_view()
-        self.code_dock = self._dock("Code", self.code_view,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.code_dock.visibilityChanged.connect(self.code_view.set_shown)
-        self.tabifyDockWidget(self.undo_dock, self.code_dock)
-        self.log_dock.raise_()
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 360],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [150], Qt.Orientation.Vertical)
-        self.popup = self._make_popup()
-
-    def _make_inspector(self):
-        from widgets.inspector import InspectorWidget
-        w = InspectorWidget(self)
-        w.setObjectName("inspector")
-        w.paramEdited.connect(self.set_param)
-        w.renamed.connect(self.rename_node)
-        w.flagEdited.connect(self.set_flag)
-        return w
-
-    def _make_code_view(self):
-        """The equivalent PyTorch code (brief: bottom panel); rebuilt after each forward, only
-        while its tab is shown."""
-        from widgets.code_view import CodeView
-        w = CodeView(self)
-        w.copied.connect(lambda _text: self.status("Copied the PyTorch code", 2000))
-        w.set_source(self._code_source)
-        self.resultsChanged.connect(w.refresh)
-        return w
-
-    def _code_source(self):
-        return self._doc, self._results
-
-    def _make_popup(self):
-        from widgets.search_popup import OpSearchPopup
-        p = OpSearchPopup(catalog, self)
-        p.setObjectName("opSearchPopup")
-        p.opChosen.connect(self._popup_chosen)
-        return p
-
-    def _dock(self, title, widget, area) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{title.lower()}")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        return dock
-
-    def _restore_geometry(self) -> None:
-        s = app_settings()
-        geo, state = s.value("window/geometry"), s.value("window/state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        if state is not None:
-            self.restoreState(state)
 
     # ------------------------------------------------------------------ document
     def document(self) -> Document:
@@ -416,39 +284,6 @@ class MainWindow(QMainWindow):
     def select_nodes(self, ids) -> None:
         self.scene.select_nodes(ids)
 
-    def register_actions(self, actions: dict, prefix: str) -> None:
-        """An add-on's actions: window shortcuts, Help > Shortcuts and theme re-tinting."""
-        for a in actions.values():
-            self.addAction(a)
-        self.acts.update({f"{prefix}{k}": v for k, v in actions.items()})
-
-    def add_menu(self, menu, before: str = "menu_help") -> None:
-        mb = self.menuBar()
-        anchor = next((m.menuAction() for m in mb.findChildren(QMenu)
-                       if m.objectName() == before), None)
-        if anchor is not None:
-            mb.insertMenu(anchor, menu)
-        else:
-            mb.addMenu(menu)
-
-    def add_toolbar(self, title: str, name: str):
-        tb = self.addToolBar(title)
-        tb.setObjectName(name)
-        tb.setMovable(False)
-        tb.setIconSize(self.toolbar.iconSize())
-        return tb
-
-    def add_status_widget(self, widget) -> None:
-        self.statusBar().addPermanentWidget(widget)
-
-    def show_dock(self, title: str, widget, area, *, below_inspector: bool = False):
-        """A dock for an add-on's view, listed in View > Panels."""
-        dock = self._dock(title, widget, area)
-        if below_inspector:
-            self.splitDockWidget(self.inspector_dock, dock, Qt.Orientation.Vertical)
-        self.docks_menu.addAction(dock.toggleViewAction())
-        return dock
-
     def refused(self, reason: str) -> None:
         self.on_refused(reason)
 
@@ -473,7 +308,7 @@ class MainWindow(QMainWindow):
             spec = catalog.get(op)
             ports = [p for p in spec.inputs]
             if ports:
-                cmd = _AddAndConnect(self._doc, add, connect_from, ports[0].name)
+                cmd = C.AddAndConnect(self._doc, add, connect_from, ports[0].name)
         if not self.push(cmd):
             return None
         if select:
@@ -553,31 +388,6 @@ class MainWindow(QMainWindow):
             self.push(C.SetSetting(self._doc, "root", node_id))
 
     # ------------------------------------------------------------------ action slots
-    def file_new(self):
-        self.files.new()
-
-    def file_open(self):
-        self.files.open()
-
-    def file_save(self):
-        self.files.save()
-
-    def file_save_as(self):
-        self.files.save_as()
-
-    def new_window(self, path=None) -> MainWindow:
-        w = MainWindow()
-        if path is not None:
-            w.files.load(path)
-        w.show()
-        return w
-
-    def quit_app(self):
-        for w in list(_windows):
-            if not w.close():
-                return
-        QApplication.quit()
-
     def delete_selection(self):
         self.scene.request_delete()
 
@@ -713,30 +523,6 @@ class MainWindow(QMainWindow):
             if fn is not None:
                 fn()
 
-    # ------------------------------------------------------------------ menus
-    def populate_recent_menu(self):
-        m = self.recent_menu
-        m.clear()
-        files = recent_files()
-        for i, f in enumerate(files):
-            act = m.addAction(f"&{i + 1} {Path(f).name}" if i < 9 else Path(f).name)
-            act.setToolTip(f)
-            act.setStatusTip(f)
-            act.triggered.connect(lambda _=False, p=f: self.files.open(p))
-        if not files:
-            m.addAction("(none)").setEnabled(False)
-        m.addSeparator()
-        from .files import clear_recent
-        m.addAction("Clear Menu", clear_recent).setEnabled(bool(files))
-
-    def populate_examples_menu(self):
-        m = self.examples_menu
-        m.clear()
-        for p in examples():
-            act = m.addAction(example_title(p))
-            act.setStatusTip(str(p))
-            act.triggered.connect(lambda _=False, path=p: self.files.open(path))
-
     # ------------------------------------------------------------------ messages
     def log(self, level: str, text: str) -> None:
         self.log_widget.log(level, text)
@@ -747,27 +533,6 @@ class MainWindow(QMainWindow):
     def _on_exception(self, summary: str, full: str) -> None:
         self.log("error", f"Internal error: {summary}\n{full.rstrip()}")
         self.status(f"Internal error: {summary} (details in the log)", 8000)
-
-    # ------------------------------------------------------------------ drag & drop of files
-    def dragEnterEvent(self, event):  # noqa: N802
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event):  # noqa: N802
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event):  # noqa: N802
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            QTimer.singleShot(0, lambda: self.files.open_dropped(paths))
-        else:
-            super().dropEvent(event)
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event):  # noqa: N802
@@ -798,95 +563,6 @@ class MainWindow(QMainWindow):
         logging.getLogger().removeHandler(self._log_handler)
         _windows.discard(self)
 
-
-class _AddAndConnect(C.Macro):
-    """A node added from a wire dropped on empty canvas, wired in: one undo step."""
-
-    def __init__(self, doc, add: C.AddNode, src: str, port: str):
-        super().__init__(doc, f"Add {add.op}", [add])
-        self.add, self.src, self.port = add, src, port
-
-    def _redo(self):
-        if len(self.commands) == 1:  # first run: the id is known only after the add
-            self.add._redo()
-            try:
-                conn = C.Connect(self.doc, self.src, self.add.node_id, self.port)
-                conn._redo()
-            except DocumentError:
-                self.add._undo()
-                raise
-            self.commands.append(conn)
-        else:
-            super()._redo()
-
-
-# ---------------------------------------------------------------------- start-up
-def offer_recovery(parent=None) -> list[MainWindow]:
-    """After a crash: offer the orphaned recovery files; a window for each one recovered."""
-    orphans = autosave.find_orphans()
-    if not orphans:
-        return []
-    when = time.strftime("%H:%M:%S", time.localtime(orphans[0].saved_at))
-    names = ", ".join(o.title for o in orphans[:5])
-    answer = QMessageBox.question(
-        parent, "Recover unsaved work?",
-        f"GradCanvas did not close properly. Unsaved work was autosaved "
-        f"({names}; last at {when}).\n\nRecover it?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.Yes)
-    windows = []
-    for o in orphans:
-        if answer == QMessageBox.StandardButton.Yes:
-            try:
-                doc = o.load()
-            except DocumentError as e:
-                print(f"gradcanvas: cannot recover {o.json_path}: {e}", file=sys.stderr)
-                continue
-            w = MainWindow()
-            path = o.source_path if o.source_path and os.path.exists(o.source_path) else None
-            w.set_document(doc, path, name=None if path else f"{o.title} (recovered)",
-                           modified=True)
-            w.log("info", f"Recovered unsaved work from {time.ctime(o.saved_at)}")
-            if w.autosaver is not None:  # our own session holds it now: safe to drop the old
-                w.autosaver.save_now()
-            windows.append(w)
-        o.discard()
-    return windows
-
-
-def startup_window(path: str | None = None) -> MainWindow:
-    """The first window: the file given, else the tutorial example."""
-    w = MainWindow()
-    target = path or (str(TUTORIAL) if TUTORIAL.exists() else None)
-    if target is not None:
-        w.files.load(target)
-    return w
-
-
-def run_gui(argv=None) -> int:
-    """``gradcanvas [FILE]``: the main window with FILE or the tutorial example."""
-    argv = list(argv or [])
-    app = create_application(["gradcanvas"])
-    windows = offer_recovery()
-    if not windows or argv:
-        windows.append(startup_window(argv[0] if argv else None))
-    for w in windows:
-        w.show()
-    _quit_on_sigint(app)
-    return app.exec()
-
-
-def _quit_on_sigint(app) -> None:
-    """Ctrl+C in the terminal closes the windows (with the unsaved-changes prompt) instead of
-    being ignored while Qt's loop runs: a short timer lets Python run its signal handler."""
-    import signal
-    try:
-        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, app.closeAllWindows))
-    except ValueError:  # not the main thread
-        return
-    beat = QTimer(app)
-    beat.timeout.connect(lambda: None)
-    beat.start(250)
 
 
 __all__ = ["MainWindow", "run_gui", "create_application", "offer_recovery", "startup_window"]
