@@ -1,8 +1,11 @@
 """GraphScene: items that follow a Document's events, and gestures turned into intents.
 
-The scene never mutates the document. Dragging a wire, moving nodes or pressing Delete emits a
-signal (connectRequested, nodesMoved, ...) that the app turns into an undoable command; the
-command changes the model, whose events come back here and update the items.
+The scene never mutates the document. Mouse events go to the active interaction
+(interactions.py: wire drag, node move, frame resize, rubber band); each gesture ends in one
+intent signal (connectRequested, reconnectRequested, nodesMoved, nodesRegrouped, ...) that the
+app turns into one undoable command; the command changes the model, whose events come back
+here and update the items. What is drawn over the graph (DAG highlight, anomaly marks,
+step-through) is in overlays.py.
 """
 from __future__ import annotations
 
