@@ -122,13 +122,6 @@ class BackwardDag:
 _ID_RE = re.compile(r"^[a-z]+(\d+)$")
 
 
-def _prefix(op: str) -> str:
-    base = op.rsplit(".", 1)[-1]
-    return {"tensor": "t", "binary_cross_entropy_with_logits": "loss",
-            "binary_cross_entropy": "loss", "mse_loss": "loss", "cross_entropy": "loss",
-            "nll_loss": "loss"}.get(base, base)
-
-
 class Document:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
@@ -232,7 +225,7 @@ class Document:
         spec = catalog.get(op)
         params = catalog.validate_params(spec, params)
         if name is None:
-            name = self.unique_name(_prefix(op))
+            name = self.unique_name(spec.prefix)
         self._check_name(name)
         if node_id is None:
             node_id = self._new_id()
@@ -723,7 +716,7 @@ class Document:
             n = self.nodes[nid]
             spec = n.spec
             if spec.is_source:
-                r = n.tracks_grad and _float_source(n)
+                r = n.tracks_grad and spec.makes_float(n.params)
             else:
                 r = (self.settings.grad_enabled and spec.differentiable
                      and not self.in_no_grad(nid)
@@ -759,25 +752,6 @@ class Document:
     def layered_layout(self, dx: float = 240.0, dy: float = 200.0) -> dict:
         from .layout import layered_layout
         return layered_layout(self, dx, dy)
-
-
-def _float_source(n: Node) -> bool:
-    """Whether a source's dtype is floating (torch refuses requires_grad otherwise)."""
-    dtype = n.params.get("dtype")
-    if dtype is not None:
-        return dtype in catalog.FLOAT_DTYPES
-    if n.op == "tensor":
-        return _any_float(n.params["value"])
-    if n.op in ("arange", "full"):
-        return any(isinstance(n.params[k], float) for k in ("start", "end", "step", "fill_value")
-                   if k in n.params)
-    return True
-
-
-def _any_float(v) -> bool:
-    if isinstance(v, list):
-        return any(_any_float(x) for x in v)
-    return isinstance(v, float)
 
 
 def _plain(v):
