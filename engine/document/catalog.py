@@ -129,6 +129,91 @@ def _as_list(value):
     return [_as_list(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
+# Every int a param holds fits a C int (what Qt's spin boxes hold): a file or an editor
+# cannot hand the inspector -2**63. Dims, seeds, sizes in use are far smaller anyway.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _int_range(p: Param) -> tuple[int, int]:
+    lo = INT_MIN if p.minimum is None else max(INT_MIN, int(p.minimum))
+    hi = INT_MAX if p.maximum is None else min(INT_MAX, int(p.maximum))
+    return lo, hi
+
+
+def _v_int(p, where, value):
+    if not _is_int(value):
+        raise ParamError(f"{where}: expected an int, got {value!r}")
+    lo, hi = _int_range(p)
+    if not INT_MIN <= value <= INT_MAX:
+        raise ParamError(f"{where}: {value} is out of range: expected an int in "
+                         f"[{lo}, {hi}]")
+    return value
+
+
+def _v_number(p, where, value):
+    if not _is_number(value) or (isinstance(value, float) and math.isnan(value)):
+        raise ParamError(f"{where}: expected a number, got {value!r}")
+    return float(value) if p.kind == "float" else value
+
+
+def _v_bool(p, where, value):
+    if not isinstance(value, bool):
+        raise ParamError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _v_choice(p, where, value):
+    if value not in p.choices:
+        raise ParamError(f"{where}: expected one of {', '.join(map(str, p.choices))}, "
+                         f"got {value!r}")
+    return value
+
+
+def _v_str(p, where, value):
+    if not isinstance(value, str):
+        raise ParamError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _v_shape(p, where, value):
+    if _is_int(value):
+        value = (value,)
+    if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
+        raise ParamError(f"{where}: expected a shape (a list of ints), got {value!r}")
+    value = tuple(value)
+    lo = 0 if p.minimum is None else p.minimum
+    if any(v < lo for v in value):
+        raise ParamError(f"{where}: sizes must be >= {lo}, got {list(value)}")
+    if any(v > INT_MAX for v in value):
+        raise ParamError(f"{where}: sizes must be <= {INT_MAX}, got {list(value)}")
+    if len(value) > 8:
+        raise ParamError(f"{where}: at most 8 dimensions, got {len(value)}")
+    return value
+
+
+def _v_dims(p, where, value):
+    many = isinstance(value, (list, tuple))
+    items = value if many else (value,)
+    if not all(_is_int(v) for v in items):
+        raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
+    if not all(INT_MIN <= v <= INT_MAX for v in items):
+        raise ParamError(f"{where}: {value!r} is out of range: expected ints in "
+                         f"[{INT_MIN}, {INT_MAX}]")
+    return tuple(value) if many else value
+
+
+def _v_literal(p, where, value):
+    shape = _literal_shape(value, where)
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ParamError(f"{where}: literal too large")
+    return _as_list(value)
+
+
+_VALIDATORS = {"int": _v_int, "float": _v_number, "number": _v_number, "bool": _v_bool,
+               "choice": _v_choice, "dtype": _v_choice, "str": _v_str, "shape": _v_shape,
+               "dims": _v_dims, "literal": _v_literal}
+
+
 def validate_param(spec: OpSpec, name: str, value):
     """One parameter's normalized value (tuples for shapes/dims); raises ParamError."""
     p = spec.param(name)
@@ -139,51 +224,11 @@ def validate_param(spec: OpSpec, name: str, value):
         if p.optional:
             return None
         raise ParamError(f"{where}: a value is required")
-    k = p.kind
-    if k == "int":
-        if not _is_int(value):
-            raise ParamError(f"{where}: expected an int, got {value!r}")
-    elif k in ("float", "number"):
-        if not _is_number(value) or (isinstance(value, float) and math.isnan(value)):
-            raise ParamError(f"{where}: expected a number, got {value!r}")
-        if k == "float":
-            value = float(value)
-    elif k == "bool":
-        if not isinstance(value, bool):
-            raise ParamError(f"{where}: expected true or false, got {value!r}")
-    elif k in ("choice", "dtype"):
-        if value not in p.choices:
-            raise ParamError(f"{where}: expected one of {', '.join(map(str, p.choices))}, "
-                             f"got {value!r}")
-    elif k == "str":
-        if not isinstance(value, str):
-            raise ParamError(f"{where}: expected a string, got {value!r}")
-    elif k == "shape":
-        if _is_int(value):
-            value = (value,)
-        if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
-            raise ParamError(f"{where}: expected a shape (a list of ints), got {value!r}")
-        value = tuple(value)
-        lo = 0 if p.minimum is None else p.minimum
-        if any(v < lo for v in value):
-            raise ParamError(f"{where}: sizes must be >= {lo}, got {list(value)}")
-        if len(value) > 8:
-            raise ParamError(f"{where}: at most 8 dimensions, got {len(value)}")
-    elif k == "dims":
-        if isinstance(value, (list, tuple)):
-            if not all(_is_int(v) for v in value):
-                raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
-            value = tuple(value)
-        elif not _is_int(value):
-            raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
-    elif k == "literal":
-        shape = _literal_shape(value, where)
-        if math.prod(shape) > MAX_ELEMENTS:
-            raise ParamError(f"{where}: literal too large")
-        value = _as_list(value)
-    else:  # pragma: no cover - catalog bug
-        raise ParamError(f"{where}: unknown parameter kind {k!r}")
-    if _is_number(value) and k in ("int", "float", "number"):
+    check = _VALIDATORS.get(p.kind)
+    if check is None:  # pragma: no cover - catalog bug
+        raise ParamError(f"{where}: unknown parameter kind {p.kind!r}")
+    value = check(p, where, value)
+    if _is_number(value) and p.kind in ("int", "float", "number"):
         if p.minimum is not None and value < p.minimum:
             raise ParamError(f"{where}: must be >= {p.minimum}, got {value!r}")
         if p.maximum is not None and value > p.maximum:

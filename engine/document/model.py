@@ -115,6 +115,8 @@ class Document(DocumentQueries):
         self._g: Adjacency | None = None  # wiring index, kept in step by mutations
         self._names: dict[str, str] = {}  # name -> node id: a name check is O(1)
         self._name_hint: dict[str, int] = {}  # base -> first suffix unique_name tries
+        self._seeds: dict[int, int] | None = None  # seed -> random nodes using it (lazy)
+        self._seed_hint = 0
         self.regions: dict[str, Region] = {}
         self.settings = Settings()
         self._subscribers: list[Callable] = []
@@ -188,6 +190,34 @@ class Document(DocumentQueries):
         if owner is not None and owner != node_id:
             raise DuplicateNameError(f"the name {name!r} is already used")
 
+    def _seed_index(self) -> dict[int, int]:
+        if self._seeds is None:
+            self._seeds = {}
+            for n in self.nodes.values():
+                seed = n.params.get("seed")
+                if isinstance(seed, int):
+                    self._seeds[seed] = self._seeds.get(seed, 0) + 1
+        return self._seeds
+
+    def _count_seed(self, seed, delta: int) -> None:
+        if self._seeds is None or not isinstance(seed, int) or isinstance(seed, bool):
+            return  # not built yet (it is counted when built) / no seed
+        n = self._seeds.get(seed, 0) + delta
+        if n > 0:
+            self._seeds[seed] = n
+        else:
+            self._seeds.pop(seed, None)
+            self._seed_hint = min(self._seed_hint, seed)
+
+    def _next_seed(self) -> int:
+        """The smallest seed no node uses (from a hint: O(1) amortized per add)."""
+        used = self._seed_index()
+        seed = self._seed_hint
+        while seed in used:
+            seed += 1
+        self._seed_hint = seed
+        return seed
+
     def _bump_ids(self, node_id: str) -> None:
         """Keep auto ids ahead of explicit ones so an id is never reused."""
         m = _ID_RE.match(node_id)
@@ -200,6 +230,9 @@ class Document(DocumentQueries):
                  frozen=False) -> Node:
         """``at``: position in ``nodes`` (default: the end), for undo."""
         spec = catalog.get(op)
+        if spec.param("seed") is not None and "seed" not in (params or {}):
+            # each new random node its own stream: the tutorial's b is not w's first row
+            params = {**(params or {}), "seed": self._next_seed()}
         params = catalog.validate_params(spec, params)
         if name is None:
             name = self.unique_name(spec.prefix)
@@ -217,6 +250,7 @@ class Document(DocumentQueries):
                     bool(retain_grad), bool(frozen_output), bool(frozen))
         self._bump_ids(node_id)
         self._name_index()[name] = node_id
+        self._count_seed(params.get("seed"), +1)
         if at is None or at >= len(self.nodes):
             self.nodes[node_id] = node
         else:  # re-insert in place, keeping the dict object (views hold it)
@@ -254,6 +288,7 @@ class Document(DocumentQueries):
             self.settings.root = None
         del self.nodes[node_id]
         self._free_name(node.name)
+        self._count_seed(node.params.get("seed"), -1)
         g.remove_node(node_id)
         self._emit("node_removed", node_id=node_id,
                    detail={"wires": wires, "region_ids": region_ids, "was_root": was_root})
@@ -301,6 +336,9 @@ class Document(DocumentQueries):
         catalog.check_size(spec, params)
         old = node.params.get(name)
         node.params = params
+        if name == "seed":
+            self._count_seed(old, -1)
+            self._count_seed(value, +1)
         self._emit("node_changed", node_id=node_id,
                    detail={"what": "param", "name": name, "old": old, "new": value})
 
@@ -518,6 +556,7 @@ class Document(DocumentQueries):
         self.wires.clear()
         self._g = None
         self._names, self._name_hint = {}, {}
+        self._seeds, self._seed_hint = None, 0
         self.regions.clear()
         self.settings = Settings()
         self._emit("reset")
@@ -528,6 +567,7 @@ class Document(DocumentQueries):
         self.wires = list(other.wires)
         self._g = None
         self._names, self._name_hint = {}, {}
+        self._seeds, self._seed_hint = None, 0
         self.regions = {k: _copy.deepcopy(v) for k, v in other.regions.items()}
         self.settings = _copy.copy(other.settings)
         for nid in self.nodes:
