@@ -9,7 +9,7 @@ from __future__ import annotations
 import keyword
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ParamError, UnknownOpError
 
@@ -55,6 +55,23 @@ class OpSpec:
     is_source: bool = False
     differentiable: bool = True
     numel: Callable | None = None  # sources: elements the params would allocate
+    # op-specific behaviour as data, so no other module asks "if op == ...":
+    name_prefix: str | None = None  # new nodes are named <prefix>1, <prefix>2 (None: the key)
+    float_source: Callable | None = None  # sources without a dtype param: params -> float?
+    result_numel: Callable | None = None  # (input shapes, params) -> result elements, for
+    #   ops whose result can dwarf their inputs (broadcasting, products); checked pre-alloc
+    formula: str | None = None  # the vector-Jacobian product as text (shown on edges)
+
+    @property
+    def prefix(self) -> str:
+        return self.name_prefix or self.key.rsplit(".", 1)[-1]
+
+    def makes_float(self, params: dict) -> bool:
+        """Whether a source's dtype is floating (torch refuses requires_grad otherwise)."""
+        dtype = params.get("dtype")
+        if dtype is not None:
+            return dtype in FLOAT_DTYPES
+        return True if self.float_source is None else bool(self.float_source(params))
 
     def port(self, name: str) -> Port | None:
         for p in self.inputs:
@@ -112,6 +129,91 @@ def _as_list(value):
     return [_as_list(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
+# Every int a param holds fits a C int (what Qt's spin boxes hold): a file or an editor
+# cannot hand the inspector -2**63. Dims, seeds, sizes in use are far smaller anyway.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def _int_range(p: Param) -> tuple[int, int]:
+    lo = INT_MIN if p.minimum is None else max(INT_MIN, int(p.minimum))
+    hi = INT_MAX if p.maximum is None else min(INT_MAX, int(p.maximum))
+    return lo, hi
+
+
+def _v_int(p, where, value):
+    if not _is_int(value):
+        raise ParamError(f"{where}: expected an int, got {value!r}")
+    lo, hi = _int_range(p)
+    if not INT_MIN <= value <= INT_MAX:
+        raise ParamError(f"{where}: {value} is out of range: expected an int in "
+                         f"[{lo}, {hi}]")
+    return value
+
+
+def _v_number(p, where, value):
+    if not _is_number(value) or (isinstance(value, float) and math.isnan(value)):
+        raise ParamError(f"{where}: expected a number, got {value!r}")
+    return float(value) if p.kind == "float" else value
+
+
+def _v_bool(p, where, value):
+    if not isinstance(value, bool):
+        raise ParamError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _v_choice(p, where, value):
+    if value not in p.choices:
+        raise ParamError(f"{where}: expected one of {', '.join(map(str, p.choices))}, "
+                         f"got {value!r}")
+    return value
+
+
+def _v_str(p, where, value):
+    if not isinstance(value, str):
+        raise ParamError(f"{where}: expected a string, got {value!r}")
+    return value
+
+
+def _v_shape(p, where, value):
+    if _is_int(value):
+        value = (value,)
+    if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
+        raise ParamError(f"{where}: expected a shape (a list of ints), got {value!r}")
+    value = tuple(value)
+    lo = 0 if p.minimum is None else p.minimum
+    if any(v < lo for v in value):
+        raise ParamError(f"{where}: sizes must be >= {lo}, got {list(value)}")
+    if any(v > INT_MAX for v in value):
+        raise ParamError(f"{where}: sizes must be <= {INT_MAX}, got {list(value)}")
+    if len(value) > 8:
+        raise ParamError(f"{where}: at most 8 dimensions, got {len(value)}")
+    return value
+
+
+def _v_dims(p, where, value):
+    many = isinstance(value, (list, tuple))
+    items = value if many else (value,)
+    if not all(_is_int(v) for v in items):
+        raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
+    if not all(INT_MIN <= v <= INT_MAX for v in items):
+        raise ParamError(f"{where}: {value!r} is out of range: expected ints in "
+                         f"[{INT_MIN}, {INT_MAX}]")
+    return tuple(value) if many else value
+
+
+def _v_literal(p, where, value):
+    shape = _literal_shape(value, where)
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ParamError(f"{where}: literal too large")
+    return _as_list(value)
+
+
+_VALIDATORS = {"int": _v_int, "float": _v_number, "number": _v_number, "bool": _v_bool,
+               "choice": _v_choice, "dtype": _v_choice, "str": _v_str, "shape": _v_shape,
+               "dims": _v_dims, "literal": _v_literal}
+
+
 def validate_param(spec: OpSpec, name: str, value):
     """One parameter's normalized value (tuples for shapes/dims); raises ParamError."""
     p = spec.param(name)
@@ -122,51 +224,11 @@ def validate_param(spec: OpSpec, name: str, value):
         if p.optional:
             return None
         raise ParamError(f"{where}: a value is required")
-    k = p.kind
-    if k == "int":
-        if not _is_int(value):
-            raise ParamError(f"{where}: expected an int, got {value!r}")
-    elif k in ("float", "number"):
-        if not _is_number(value) or (isinstance(value, float) and math.isnan(value)):
-            raise ParamError(f"{where}: expected a number, got {value!r}")
-        if k == "float":
-            value = float(value)
-    elif k == "bool":
-        if not isinstance(value, bool):
-            raise ParamError(f"{where}: expected true or false, got {value!r}")
-    elif k in ("choice", "dtype"):
-        if value not in p.choices:
-            raise ParamError(f"{where}: expected one of {', '.join(map(str, p.choices))}, "
-                             f"got {value!r}")
-    elif k == "str":
-        if not isinstance(value, str):
-            raise ParamError(f"{where}: expected a string, got {value!r}")
-    elif k == "shape":
-        if _is_int(value):
-            value = (value,)
-        if not isinstance(value, (list, tuple)) or not all(_is_int(v) for v in value):
-            raise ParamError(f"{where}: expected a shape (a list of ints), got {value!r}")
-        value = tuple(value)
-        lo = 0 if p.minimum is None else p.minimum
-        if any(v < lo for v in value):
-            raise ParamError(f"{where}: sizes must be >= {lo}, got {list(value)}")
-        if len(value) > 8:
-            raise ParamError(f"{where}: at most 8 dimensions, got {len(value)}")
-    elif k == "dims":
-        if isinstance(value, (list, tuple)):
-            if not all(_is_int(v) for v in value):
-                raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
-            value = tuple(value)
-        elif not _is_int(value):
-            raise ParamError(f"{where}: expected an int or a list of ints, got {value!r}")
-    elif k == "literal":
-        shape = _literal_shape(value, where)
-        if math.prod(shape) > MAX_ELEMENTS:
-            raise ParamError(f"{where}: literal too large")
-        value = _as_list(value)
-    else:  # pragma: no cover - catalog bug
-        raise ParamError(f"{where}: unknown parameter kind {k!r}")
-    if _is_number(value) and k in ("int", "float", "number"):
+    check = _VALIDATORS.get(p.kind)
+    if check is None:  # pragma: no cover - catalog bug
+        raise ParamError(f"{where}: unknown parameter kind {p.kind!r}")
+    value = check(p, where, value)
+    if _is_number(value) and p.kind in ("int", "float", "number"):
         if p.minimum is not None and value < p.minimum:
             raise ParamError(f"{where}: must be >= {p.minimum}, got {value!r}")
         if p.maximum is not None and value > p.maximum:
@@ -250,9 +312,44 @@ def _fn(m, path: str):
         return f
 
 
+_ELEMENTWISE = ("Arithmetic", "Pointwise", "Comparison")
+
+
+def _broadcast_numel(shapes, params) -> int:
+    return math.prod(_broadcast_shapes(*shapes))
+
+
+def _broadcast_shapes(*shapes) -> tuple:
+    """numpy.broadcast_shapes without importing numpy here (ValueError if incompatible)."""
+    out: list = []
+    for shape in shapes:
+        shape = tuple(shape)
+        n = max(len(out), len(shape))
+        a, b = [1] * (n - len(out)) + out, [1] * (n - len(shape)) + list(shape)
+        if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+            raise ValueError(f"shapes {shapes} cannot be broadcast")
+        out = [y if x == 1 else x for x, y in zip(a, b)]
+    return tuple(out)
+
+
+def _product_numel(shapes, params) -> int:
+    """matmul/mm/bmm (and addmm's mat1 @ mat2): batch dims broadcast, rows x columns."""
+    a, b = shapes[-2:] if len(shapes) == 3 else shapes[:2]
+    cols = b[-1] if len(b) >= 2 else 1
+    rows = a[-2] if len(a) >= 2 else 1
+    return math.prod(_broadcast_shapes(a[:-2], b[:-2])) * rows * cols
+
+
+def _linear_numel(shapes, params) -> int:
+    a, w = shapes[:2]
+    return math.prod(a[:-1]) * (w[0] if len(w) >= 2 else 1)
+
+
 def _add(spec: OpSpec) -> OpSpec:
     assert spec.key not in CATALOG, spec.key
     assert spec.category in CATEGORIES, spec.category
+    if spec.result_numel is None and spec.category in _ELEMENTWISE and len(spec.inputs) >= 2:
+        spec = replace(spec, result_numel=_broadcast_numel)  # broadcasting can grow it
     CATALOG[spec.key] = spec
     return spec
 
@@ -307,7 +404,8 @@ _add(OpSpec(
     code=lambda a, p, requires_grad=False: (
         f"torch.full({_r(p['shape'])}, {_r(p['fill_value'])}"
         f"{_kw(p, ['dtype'], {'dtype': None})}{_rg(requires_grad)})"),
-    is_source=True, numel=_shape_numel))
+    is_source=True, numel=_shape_numel,
+    float_source=lambda p: isinstance(p["fill_value"], float)))
 
 _add(OpSpec(
     "eye", "Sources", "eye", (),
@@ -336,7 +434,8 @@ _add(OpSpec(
     code=lambda a, p, requires_grad=False: (
         f"torch.arange({_r(p['start'])}, {_r(p['end'])}, {_r(p['step'])}"
         f"{_kw(p, ['dtype'], {'dtype': None})}{_rg(requires_grad)})"),
-    is_source=True, numel=_arange_numel))
+    is_source=True, numel=_arange_numel,
+    float_source=lambda p: any(isinstance(p[k], float) for k in ("start", "end", "step"))))
 
 _add(OpSpec(
     "linspace", "Sources", "linspace", (),
@@ -379,6 +478,12 @@ _add(OpSpec(
     is_source=True, numel=_shape_numel))
 
 
+def _any_float(v) -> bool:
+    if isinstance(v, list):
+        return any(_any_float(x) for x in v)
+    return isinstance(v, float)
+
+
 def _literal_numel(p):
     return math.prod(_literal_shape(p["value"], "tensor.value"))
 
@@ -391,7 +496,8 @@ _add(OpSpec(
     code=lambda a, p, requires_grad=False: (
         f"torch.tensor({_r(p['value'])}{_kw(p, ['dtype'], {'dtype': None})}"
         f"{_rg(requires_grad)})"),
-    is_source=True, numel=_literal_numel))
+    is_source=True, numel=_literal_numel, name_prefix="t",
+    float_source=lambda p: _any_float(p["value"])))
 
 # -- Arithmetic -----------------------------------------------------------------------------
 X = Port("input")
@@ -590,18 +696,20 @@ for _k, _second, _d in [("matmul", "other", "Matrix product (broadcasting, 1-D a
                         ("dot", "other", "Dot product of two 1-D tensors.")]:
     _add(OpSpec(_k, "Linear algebra", _k, (X, Port(_second)), (), _d,
                 call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0], i[1]),
-                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]}, {a[1]})"))
+                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]}, {a[1]})",
+                result_numel=_product_numel if _k in ("matmul", "mm") else None))
 
 _add(OpSpec("bmm", "Linear algebra", "bmm", (X, Port("mat2")), (),
             "Batched product of 3-D tensors.", call=lambda m, i, p: m.bmm(i[0], i[1]),
-            code=lambda a, p: f"torch.bmm({a[0]}, {a[1]})"))
+            code=lambda a, p: f"torch.bmm({a[0]}, {a[1]})", result_numel=_product_numel))
 _add(OpSpec(
     "addmm", "Linear algebra", "addmm", (X, Port("mat1"), Port("mat2")),
     (Param("beta", "number", 1), Param("alpha", "number", 1)),
     "beta * input + alpha * (mat1 @ mat2).",
     call=lambda m, i, p: m.addmm(i[0], i[1], i[2], beta=p["beta"], alpha=p["alpha"]),
     code=lambda a, p: (f"torch.addmm({a[0]}, {a[1]}, {a[2]}"
-                       f"{_kw(p, ['beta', 'alpha'], {'beta': 1, 'alpha': 1})})")))
+                       f"{_kw(p, ['beta', 'alpha'], {'beta': 1, 'alpha': 1})})"),
+    result_numel=_product_numel))
 
 # -- Activations ----------------------------------------------------------------------------
 DIM_LAST = Param("dim", "int", -1, doc="dimension the probabilities sum over")
@@ -627,7 +735,8 @@ _add(OpSpec(
     (X, Port("weight"), Port("bias", optional=True)), (), "input @ weight.T + bias.",
     call=lambda m, i, p: m.nn.functional.linear(i[0], i[1], i[2]),
     code=lambda a, p: (f"torch.nn.functional.linear({a[0]}, {a[1]}"
-                       f"{'' if a[2] is None else ', ' + a[2]})")))
+                       f"{'' if a[2] is None else ', ' + a[2]})"),
+    result_numel=_linear_numel))
 
 # -- Losses ---------------------------------------------------------------------------------
 REDUCTION = Param("reduction", "choice", "mean", choices=REDUCTIONS)
@@ -642,7 +751,8 @@ for _k, _d, _tgt_diff in [
         "F." + _k, "Losses", _k, (X, Port("target", differentiable=_tgt_diff)), (REDUCTION,),
         _d, call=lambda m, i, p, _k=_k: _fn(m, F_ + _k)(i[0], i[1], reduction=p["reduction"]),
         code=lambda a, p, _k=_k: (f"torch.nn.functional.{_k}({a[0]}, {a[1]}"
-                                  f"{_kw(p, ['reduction'], {'reduction': 'mean'})})")))
+                                  f"{_kw(p, ['reduction'], {'reduction': 'mean'})})"),
+        name_prefix="loss"))
 
 # Engine functions deliberately without an entry: aliases of an entry, utilities that are
 # not graph nodes, or ops with several outputs (a node has one output).

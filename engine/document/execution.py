@@ -12,8 +12,6 @@ next forward rebuilds every op node (new grad_fns), exactly as re-running torch 
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 import engine
@@ -93,16 +91,12 @@ def error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-_LINALG = frozenset({"matmul", "mm", "bmm", "addmm", "F.linear"})
-
-
 def _grows(spec) -> bool:
-    """Ops whose output can be far larger than any input (broadcasting, outer products)."""
-    return spec.key in _LINALG or (
-        len(spec.inputs) >= 2 and spec.category in ("Arithmetic", "Pointwise", "Comparison"))
+    """Ops whose output can be far larger than any input: their row says how large."""
+    return spec.result_numel is not None
 
 
-def _check_output_size(spec, args) -> None:
+def _check_output_size(spec, args, params) -> None:
     """Refuse before allocating when broadcasting / a product would exceed MAX_ELEMENTS."""
     bound = 1
     for a in args:
@@ -112,15 +106,8 @@ def _check_output_size(spec, args) -> None:
         return
     shapes = [tuple(a.shape) for a in args if hasattr(a, "shape")]
     try:
-        if spec.key in _LINALG:
-            a, b = shapes[-2:] if spec.key == "addmm" else shapes[:2]
-            cols = (b[0] if spec.key == "F.linear" else b[-1]) if len(b) >= 2 else 1
-            batch = np.broadcast_shapes(a[:-2], b[:-2]) if spec.key != "F.linear" else a[:-1]
-            n = math.prod(batch) * (a[-2] if len(a) >= 2 and spec.key != "F.linear" else 1) \
-                * cols
-        else:
-            n = math.prod(np.broadcast_shapes(*shapes))
-    except ValueError:
+        n = spec.result_numel(shapes, params)
+    except (ValueError, IndexError):
         return  # incompatible shapes: the op itself raises torch's message
     if n > catalog.MAX_ELEMENTS:
         raise RuntimeError(f"{spec.key}: refusing to allocate a result of {n:,} elements "
@@ -246,7 +233,8 @@ class Executor:
         results = self.results
         recomputed = []
         grad_on = doc.settings.grad_enabled
-        with m.set_grad_enabled(grad_on):
+        # torch prints nothing for nan/inf arithmetic; NumPy would warn (issue 9)
+        with m.set_grad_enabled(grad_on), np.errstate(all="ignore"):
             for nid, ports, simple, _, _, grows in plan:
                 if nid not in dirty:
                     continue
@@ -266,7 +254,7 @@ class Executor:
                         try:
                             spec = CATALOG[node.op]
                             if grows:
-                                _check_output_size(spec, args)
+                                _check_output_size(spec, args, node.params)
                             out = spec.call(m, args, node.params)
                             # an op that hands back its input (flatten over one dim) gives
                             # a leaf requiring grad: _finish keeps it as the .grad holder
@@ -297,7 +285,7 @@ class Executor:
                     args.append(v)
                 spec = CATALOG[node.op]
                 if _grows(spec):
-                    _check_output_size(spec, args)
+                    _check_output_size(spec, args, node.params)
                 return self._finish(node, spec.call(self.m, args, node.params))
             spec = CATALOG[node.op]
             if spec.is_source:
@@ -321,7 +309,7 @@ class Executor:
                         return NodeResult(error=f"{node.name}: input {port.name!r} of "
                                                 f"{spec.title} is not connected")
             if _grows(spec):
-                _check_output_size(spec, args)
+                _check_output_size(spec, args, node.params)
             return self._finish(node, spec.call(self.m, args, node.params))
         except Exception as e:  # any failure stays on its node: the app must not crash
             return NodeResult(error=f"{node.name}: {error_text(e)}")
@@ -405,7 +393,8 @@ class Executor:
                 gradient = m.ones_like(value)
             else:
                 gradient = m.tensor(seed, dtype=value.dtype)
-            value.backward(gradient, retain_graph=retain_graph)
+            with np.errstate(all="ignore"):  # as torch: nan/inf without warnings
+                value.backward(gradient, retain_graph=retain_graph)
         except Exception as e:
             return error_text(e)
         self._graph_used = True

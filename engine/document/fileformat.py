@@ -15,8 +15,15 @@ import re
 import tempfile
 from pathlib import Path
 
-from . import migrations
-from .errors import DocumentError
+from . import catalog, migrations, rules
+from .errors import (
+    DocumentError,
+    DuplicateNameError,
+    InvalidDocumentError,
+    ParamError,
+    UnknownNodeError,
+    UnknownOpError,
+)
 
 FORMAT = "gradcanvas"
 GENERATOR = "gradcanvas 0.1.0"
@@ -126,7 +133,8 @@ def from_data(data):
 
     data = check_envelope(data)
     try:
-        return Document.from_dict(data["document"])
+        check_document(data["document"])
+        return Document.from_dict(data["document"], checked=True)
     except FileFormatError:
         raise
     except DocumentError as e:
@@ -135,7 +143,7 @@ def from_data(data):
         raise FileFormatError(_one_line(message), _one_line(path)) from None
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError,
             OverflowError) as e:
-        # from_dict is meant to validate everything; a gap must still be a clean file error.
+        # check_document is meant to catch everything; a gap must still be a clean error.
         raise FileFormatError(f"invalid document: {type(e).__name__}: {e}", "document") \
             from None
 
@@ -289,3 +297,166 @@ def _fsync_dir(folder: Path) -> None:
 def save(document, path, view: dict | None = None) -> None:
     """Save ``document`` (and optional JSON view state) atomically at ``path``."""
     atomic_write(path, dumps(document, view))
+
+
+# -- validating the document part ---------------------------------------------------------------
+_NODE_KEYS = {"id", "op", "name", "params", "pos", "requires_grad", "retain_grad",
+              "frozen_output", "frozen"}
+_WIRE_KEYS = ("src", "dst", "port", "index")
+_REGION_KEYS = ("id", "title", "kind", "members", "rect")
+_DOC_KEYS = ("nodes", "wires", "regions", "settings")
+
+
+def check_document(d) -> None:
+    """Validate ``Document.to_dict`` data field by field, with the model's own rules
+    (``rules.py``, ``catalog.validate_param``); raise the model's typed error located at the
+    offending field's JSON path (``nodes[3].params.shape``). ``Document.from_dict`` then only
+    builds. One pass over nodes and wires, plus one topological sort for cycles: O(N + W)."""
+    _expect(d, dict, "")
+    for key in d:
+        if key not in _DOC_KEYS:
+            raise InvalidDocumentError(f"unknown field {key!r}")
+    nodes = _check_nodes(_expect(d.get("nodes", []), list, "nodes"))
+    _check_wires(_expect(d.get("wires", []), list, "wires"), nodes)
+    for i, rd in enumerate(_expect(d.get("regions", []), list, "regions")):
+        _check_region(rd, f"regions[{i}]", nodes, d["regions"][:i])
+    for key, value in _expect(d.get("settings", {}), dict, "settings").items():
+        try:
+            value = rules.setting_value(key, value)
+            if key == "root" and value is not None and value not in nodes:
+                raise UnknownNodeError(f"no node with id {value!r}")
+        except DocumentError as e:
+            raise e.at(f"settings.{key}") from None
+
+
+def _check_nodes(items: list) -> dict:
+    """node id -> (spec, name), each node checked in file order."""
+    nodes: dict = {}
+    names: set = set()
+    for i, nd in enumerate(items):
+        path = f"nodes[{i}]"
+        _expect(nd, dict, path)
+        for key in nd:
+            if key not in _NODE_KEYS:
+                raise InvalidDocumentError(f"unknown field {key!r}", path)
+        for key in ("id", "op", "name"):
+            if key not in nd:
+                raise InvalidDocumentError(f"missing field {key!r}", path)
+            _expect(nd[key], str, f"{path}.{key}")
+        params = _expect(nd.get("params", {}), dict, f"{path}.params")
+        pos = _expect(nd.get("pos", [0.0, 0.0]), list, f"{path}.pos")
+        if len(pos) != 2 or not all(catalog._is_number(v) for v in pos):
+            raise InvalidDocumentError("expected [x, y] numbers", f"{path}.pos")
+        flags = {f: _expect(nd.get(f, False), bool, f"{path}.{f}") for f in rules.FLAGS}
+        try:
+            spec = catalog.get(nd["op"])
+        except UnknownOpError as e:
+            raise e.at(f"{path}.op") from None
+        for pname, value in params.items():
+            if spec.param(pname) is None:
+                raise ParamError(f"unknown parameter {pname!r} of {spec.key}",
+                                 f"{path}.params.{pname}")
+            try:
+                catalog.validate_param(spec, pname, value)
+            except ParamError as e:
+                raise ParamError(e.message, f"{path}.params.{pname}") from None
+        try:
+            catalog.validate_params(spec, params)  # defaults, sizes
+            name, nid = nd["name"], nd["id"]
+            if not catalog.is_valid_name(name):
+                raise DuplicateNameError(f"{name!r} is not a valid variable name").at(
+                    f"{path}.name")
+            if name in names:
+                raise DuplicateNameError(f"the name {name!r} is already used").at(
+                    f"{path}.name")
+            if not nid:
+                raise InvalidDocumentError(f"invalid node id {nid!r}")
+            if nid in nodes:
+                raise DuplicateNameError(f"node id {nid!r} already exists").at(f"{path}.id")
+            for flag, value in flags.items():
+                rules.check_flag(spec, flag, value)
+        except DocumentError as e:
+            raise (e if e.path else e.at(path)) from None
+        names.add(name)
+        nodes[nid] = (spec, name)
+    return nodes
+
+
+def _check_wires(items: list, nodes: dict) -> None:
+    slots: dict = {}  # (dst, port, index) -> src
+    for i, wd in enumerate(items):
+        path = f"wires[{i}]"
+        _expect(wd, dict, path)
+        for key in wd:
+            if key not in _WIRE_KEYS:
+                raise InvalidDocumentError(f"unknown field {key!r}", path)
+        for key in ("src", "dst", "port"):
+            if key not in wd:
+                raise InvalidDocumentError(f"missing field {key!r}", path)
+            _expect(wd[key], str, f"{path}.{key}")
+        index = wd.get("index", 0)
+        if not catalog._is_int(index):
+            raise InvalidDocumentError(f"expected an int, got {index!r}", f"{path}.index")
+        src, dst, port = wd["src"], wd["dst"], wd["port"]
+        for end in (src, dst):
+            if end not in nodes:
+                raise UnknownNodeError(f"no node with id {end!r}", path)
+        err = rules.port_refusal(nodes[dst][0], port, index)
+        if err is None and src == dst:
+            err = rules.self_loop()
+        if err is None and (dst, port, index) in slots:
+            err = rules.occupied(port, nodes[dst][1], nodes[slots[dst, port, index]][1])
+        if err is not None:
+            raise err.at(path)
+        slots[dst, port, index] = src
+    _check_acyclic(items, nodes)
+
+
+def _check_acyclic(items: list, nodes: dict) -> None:
+    """One topological sort; only when it finds a cycle, replay the wires to name the first
+    one that closes it (as connecting them one by one would)."""
+    from .adjacency import Adjacency
+    from .model import Wire
+
+    wires = [Wire(w["src"], w["dst"], w["port"], w.get("index", 0)) for w in items]
+    if Adjacency(nodes, wires).topological_order(nodes) is not None:
+        return
+    g = Adjacency(nodes, ())
+    for i, w in enumerate(wires):
+        if g.has_path(w.dst, w.src):
+            raise rules.cycle(nodes[w.src][1], nodes[w.dst][1]).at(f"wires[{i}]")
+        g.add_wire(w)
+
+
+def _check_region(rd, path: str, nodes: dict, before: list) -> None:
+    _expect(rd, dict, path)
+    for key in rd:
+        if key not in _REGION_KEYS:
+            raise InvalidDocumentError(f"unknown field {key!r}", path)
+    rid = _expect(rd.get("id"), str, f"{path}.id")
+    members = _expect(rd.get("members", []), list, f"{path}.members")
+    for j, m in enumerate(members):
+        _expect(m, str, f"{path}.members[{j}]")
+    rect = rd.get("rect")
+    if rect is not None:
+        _expect(rect, list, f"{path}.rect")
+        if len(rect) != 4 or not all(catalog._is_number(v) for v in rect):
+            raise InvalidDocumentError("expected [x, y, w, h] numbers", f"{path}.rect")
+    _expect(rd.get("title", ""), str, f"{path}.title")
+    kind = _expect(rd.get("kind", "no_grad"), str, f"{path}.kind")
+    for m in members:
+        if m not in nodes:
+            raise UnknownNodeError(f"no node with id {m!r}", path)
+    if kind != "no_grad":
+        raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad')", path)
+    if any(isinstance(r, dict) and r.get("id") == rid for r in before):
+        raise DuplicateNameError(f"region id {rid!r} already exists", path)
+
+
+def _expect(value, typ, path):
+    ok = isinstance(value, typ) and not (typ is not bool and isinstance(value, bool))
+    if not ok:
+        names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
+        raise InvalidDocumentError(f"expected {names.get(typ, typ.__name__)}, got "
+                                   f"{type(value).__name__}", path or None)
+    return value

@@ -10,26 +10,19 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:  # networkx costs ~0.1-0.5 s to import: only graph() loads it
-    import networkx as nx
-
-from . import catalog
+from . import catalog, rules
 from .adjacency import Adjacency
 from .errors import (
-    CycleError,
     DocumentError,
     DuplicateNameError,
     InvalidDocumentError,
-    InvalidWireError,
     ParamError,
-    PortOccupiedError,
     UnknownNodeError,
-    UnknownOpError,
 )
-
-FLAGS = ("requires_grad", "retain_grad", "frozen_output", "frozen")
+from .queries import BackwardDag, DocumentQueries
+from .rules import FLAGS
 
 
 @dataclass
@@ -112,30 +105,18 @@ class Removed(NamedTuple):
     wire_positions: tuple = ()  # each wire's position in ``wires`` before the removal
 
 
-@dataclass(frozen=True)
-class BackwardDag:
-    nodes: frozenset  # node ids gradient flows through (root included, leaves included)
-    wires: tuple  # wires carrying gradient
-    leaves: frozenset  # leaves whose .grad backward fills
-
-
 _ID_RE = re.compile(r"^[a-z]+(\d+)$")
 
 
-def _prefix(op: str) -> str:
-    base = op.rsplit(".", 1)[-1]
-    return {"tensor": "t", "binary_cross_entropy_with_logits": "loss",
-            "binary_cross_entropy": "loss", "mse_loss": "loss", "cross_entropy": "loss",
-            "nll_loss": "loss"}.get(base, base)
-
-
-class Document:
+class Document(DocumentQueries):
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.wires: list[Wire] = []
         self._g: Adjacency | None = None  # wiring index, kept in step by mutations
         self._names: dict[str, str] = {}  # name -> node id: a name check is O(1)
         self._name_hint: dict[str, int] = {}  # base -> first suffix unique_name tries
+        self._seeds: dict[int, int] | None = None  # seed -> random nodes using it (lazy)
+        self._seed_hint = 0
         self.regions: dict[str, Region] = {}
         self.settings = Settings()
         self._subscribers: list[Callable] = []
@@ -168,15 +149,6 @@ class Document:
         if nid is None:
             raise UnknownNodeError(f"no node named {name!r}")
         return self.nodes[nid]
-
-    def inputs_of(self, node_id: str) -> list[Wire]:
-        """Wires into ``node_id`` in document order: O(degree log degree)."""
-        g = self._graph()
-        return g.ordered([w for wl in g.pred.get(node_id, {}).values() for w in wl])
-
-    def outputs_of(self, node_id: str) -> list[Wire]:
-        g = self._graph()
-        return g.ordered([w for wl in g.succ.get(node_id, {}).values() for w in wl])
 
     def _name_index(self) -> dict[str, str]:
         if len(self._names) != len(self.nodes):  # nodes replaced wholesale (load, copy)
@@ -218,6 +190,34 @@ class Document:
         if owner is not None and owner != node_id:
             raise DuplicateNameError(f"the name {name!r} is already used")
 
+    def _seed_index(self) -> dict[int, int]:
+        if self._seeds is None:
+            self._seeds = {}
+            for n in self.nodes.values():
+                seed = n.params.get("seed")
+                if isinstance(seed, int):
+                    self._seeds[seed] = self._seeds.get(seed, 0) + 1
+        return self._seeds
+
+    def _count_seed(self, seed, delta: int) -> None:
+        if self._seeds is None or not isinstance(seed, int) or isinstance(seed, bool):
+            return  # not built yet (it is counted when built) / no seed
+        n = self._seeds.get(seed, 0) + delta
+        if n > 0:
+            self._seeds[seed] = n
+        else:
+            self._seeds.pop(seed, None)
+            self._seed_hint = min(self._seed_hint, seed)
+
+    def _next_seed(self) -> int:
+        """The smallest seed no node uses (from a hint: O(1) amortized per add)."""
+        used = self._seed_index()
+        seed = self._seed_hint
+        while seed in used:
+            seed += 1
+        self._seed_hint = seed
+        return seed
+
     def _bump_ids(self, node_id: str) -> None:
         """Keep auto ids ahead of explicit ones so an id is never reused."""
         m = _ID_RE.match(node_id)
@@ -230,9 +230,12 @@ class Document:
                  frozen=False) -> Node:
         """``at``: position in ``nodes`` (default: the end), for undo."""
         spec = catalog.get(op)
+        if spec.param("seed") is not None and "seed" not in (params or {}):
+            # each new random node its own stream: the tutorial's b is not w's first row
+            params = {**(params or {}), "seed": self._next_seed()}
         params = catalog.validate_params(spec, params)
         if name is None:
-            name = self.unique_name(_prefix(op))
+            name = self.unique_name(spec.prefix)
         self._check_name(name)
         if node_id is None:
             node_id = self._new_id()
@@ -242,11 +245,12 @@ class Document:
             raise DuplicateNameError(f"node id {node_id!r} already exists")
         for flag, value in (("requires_grad", requires_grad), ("retain_grad", retain_grad),
                             ("frozen_output", frozen_output), ("frozen", frozen)):
-            self._check_flag(spec, flag, value)
-        node = Node(node_id, op, name, params, _pos(pos), bool(requires_grad),
+            rules.check_flag(spec, flag, value)
+        node = Node(node_id, op, name, params, rules.pos(pos), bool(requires_grad),
                     bool(retain_grad), bool(frozen_output), bool(frozen))
         self._bump_ids(node_id)
         self._name_index()[name] = node_id
+        self._count_seed(params.get("seed"), +1)
         if at is None or at >= len(self.nodes):
             self.nodes[node_id] = node
         else:  # re-insert in place, keeping the dict object (views hold it)
@@ -273,19 +277,27 @@ class Document:
                 del self.wires[i]
         for w in wires:
             g.remove_wire(w)
-        region_ids = []
+        changed = []  # (region, members before)
         for r in self.regions.values():
             if node_id in r.members:
+                changed.append((r, set(r.members)))
                 r.members.discard(node_id)
-                region_ids.append(r.id)
+        region_ids = [r.id for r, _ in changed]
         was_root = self.settings.root == node_id
         if was_root:
             self.settings.root = None
         del self.nodes[node_id]
         self._free_name(node.name)
+        self._count_seed(node.params.get("seed"), -1)
         g.remove_node(node_id)
         self._emit("node_removed", node_id=node_id,
                    detail={"wires": wires, "region_ids": region_ids, "was_root": was_root})
+        # then what the removal changed besides (the document is final at every event)
+        for r, old in changed:
+            self._emit("region_changed", region_id=r.id,
+                       detail={"what": "members", "old": old, "new": set(r.members)})
+        if was_root:
+            self._emit("settings_changed", detail={"name": "root", "old": node_id, "new": None})
         return Removed(node, wires, region_ids, was_root, index, tuple(positions))
 
     def restore_node(self, removed: Removed) -> None:
@@ -324,33 +336,15 @@ class Document:
         catalog.check_size(spec, params)
         old = node.params.get(name)
         node.params = params
+        if name == "seed":
+            self._count_seed(old, -1)
+            self._count_seed(value, +1)
         self._emit("node_changed", node_id=node_id,
                    detail={"what": "param", "name": name, "old": old, "new": value})
 
-    def _check_flag(self, spec, flag, value) -> None:
-        if flag not in FLAGS:
-            raise ParamError(f"unknown flag {flag!r} (expected one of {', '.join(FLAGS)})")
-        if not isinstance(value, bool):
-            raise ParamError(f"{flag}: expected true or false, got {value!r}")
-        if flag == "requires_grad" and value and not spec.is_source:
-            raise ParamError(
-                f"requires_grad can only be set on leaves (source ops), not on {spec.key}: "
-                "you can only change requires_grad flags of leaf variables")
-        if flag == "frozen" and value and not spec.is_source:
-            raise ParamError(
-                f"frozen applies to leaves (a parameter whose tracking is switched off), not "
-                f"to {spec.key}: freeze an op's output with frozen_output (acts as .detach())")
-
-    def is_frozen(self, node_id) -> bool:
-        """A parameter whose tracking the user switched off (``w.requires_grad_(False)``,
-        as when fine-tuning). A leaf made without requires_grad (``torch.randn(3)``) is
-        just a tensor, not frozen; an op output cut by detach is ``frozen_output``."""
-        n = self.node(node_id)
-        return n.frozen and n.requires_grad and n.spec.is_source
-
     def set_flag(self, node_id, flag, value) -> None:
         node = self.node(node_id)
-        self._check_flag(node.spec, flag, value)
+        rules.check_flag(node.spec, flag, value)
         old = getattr(node, flag)
         setattr(node, flag, value)
         self._emit("node_changed", node_id=node_id,
@@ -358,7 +352,7 @@ class Document:
 
     def move_node(self, node_id, pos) -> None:
         node = self.node(node_id)
-        old, node.pos = node.pos, _pos(pos)
+        old, node.pos = node.pos, rules.pos(pos)
         self._emit("node_changed", node_id=node_id,
                    detail={"what": "pos", "old": old, "new": node.pos})
 
@@ -372,27 +366,14 @@ class Document:
             return UnknownNodeError(f"no node with id {src!r}")
         if dst not in self.nodes:
             return UnknownNodeError(f"no node with id {dst!r}")
-        spec = self.nodes[dst].spec
-        p = spec.port(port) if isinstance(port, str) else None
-        if p is None:
-            ports = ", ".join(q.name for q in spec.inputs) or "none"
-            return InvalidWireError(f"{spec.key} has no input {port!r} (inputs: {ports})")
-        if not isinstance(index, int) or isinstance(index, bool) or index < 0 or (
-                index and not p.variadic):
-            return InvalidWireError(f"invalid slot {index!r} for input {port!r} of {spec.key}")
+        err = rules.port_refusal(self.nodes[dst].spec, port, index)
+        if err is not None:
+            return err
         if src == dst:
-            return CycleError("a node cannot feed itself (the graph must stay acyclic)")
+            return rules.self_loop()
         if self._graph().has_path(dst, src):
-            return CycleError(f"wiring {self.nodes[src].name} -> {self.nodes[dst].name} would "
-                              "create a cycle")
+            return rules.cycle(self.nodes[src].name, self.nodes[dst].name)
         return None
-
-    def occupant(self, dst, port, index=0) -> Wire | None:
-        """The wire already in input ``port`` (slot ``index``) of ``dst``: the one a drop
-        there replaces ("replaces the wire from x"), or None."""
-        if dst not in self.nodes:
-            return None
-        return self._graph().slot.get((dst, port, index))
 
     def connect(self, src, dst, port, index=0, at=None, *, replace=False) -> Wire:
         """``at``: position in ``wires`` (default: the end), for undo. An occupied input
@@ -404,9 +385,7 @@ class Document:
         old = self.occupant(dst, port, index)
         if old is not None:
             if not replace:
-                raise PortOccupiedError(
-                    f"input {port!r} of {self.nodes[dst].name} is already connected "
-                    f"(from {self.nodes[old.src].name})")
+                raise rules.occupied(port, self.nodes[dst].name, self.nodes[old.src].name)
             self.disconnect(old)
         g = self._graph()
         wire = Wire(src, dst, port, index)
@@ -453,7 +432,7 @@ class Document:
             region_id = f"r{self._next_region}"
         elif region_id in self.regions:
             raise DuplicateNameError(f"region id {region_id!r} already exists")
-        region = Region(region_id, title, members, _rect(rect), kind)
+        region = Region(region_id, title, members, rules.rect(rect), kind)
         if at is None or at >= len(self.regions):
             self.regions[region_id] = region
         else:
@@ -487,7 +466,7 @@ class Document:
 
     def set_region_rect(self, region_id, rect) -> None:
         region = self.region(region_id)
-        region.rect = _rect(rect)
+        region.rect = rules.rect(rect)
         self._emit("region_changed", region_id=region_id, detail={"what": "rect"})
 
     def set_region_title(self, region_id, title) -> None:
@@ -497,28 +476,11 @@ class Document:
         region.title = title
         self._emit("region_changed", region_id=region_id, detail={"what": "title"})
 
-    def in_no_grad(self, node_id) -> bool:
-        return any(node_id in r.members for r in self.regions.values())
-
     # -- settings -------------------------------------------------------------------------
     def set_setting(self, name, value) -> None:
-        if name in ("grad_enabled", "retain_graph"):
-            if not isinstance(value, bool):
-                raise ParamError(f"{name}: expected true or false, got {value!r}")
-        elif name == "root":
-            if value is not None:
-                self.node(value)
-        elif name == "seed":
-            if not (value is None or value == "ones"):
-                try:
-                    catalog._literal_shape(value, "seed")
-                except ParamError:
-                    raise ParamError(
-                        f"seed: expected 'ones', null or a list of numbers, got {value!r}"
-                    ) from None
-                value = catalog._as_list(value)
-        else:
-            raise ParamError(f"unknown setting {name!r}")
+        value = rules.setting_value(name, value)
+        if name == "root" and value is not None:
+            self.node(value)
         old = getattr(self.settings, name)
         setattr(self.settings, name, value)
         self._emit("settings_changed", detail={"name": name, "old": old, "new": value})
@@ -544,96 +506,32 @@ class Document:
         }
 
     @classmethod
-    def from_dict(cls, d) -> Document:
-        """Validates everything; errors carry the JSON path (``nodes[3].params.shape``)."""
+    def from_dict(cls, d, *, checked: bool = False) -> Document:
+        """The document ``to_dict`` data describes. The data is validated first (by
+        ``fileformat.check_document``: errors carry the JSON path, ``nodes[3].params.shape``)
+        unless ``checked`` says that was done; building then emits no events and wires the
+        graph once, so opening costs O(N + W)."""
+        if not checked:
+            from .fileformat import check_document
+            check_document(d)
         doc = cls()
-        _expect(d, dict, "")
-        for key in d:
-            if key not in ("nodes", "wires", "regions", "settings"):
-                raise InvalidDocumentError(f"unknown field {key!r}")
-        for i, nd in enumerate(_expect(d.get("nodes", []), list, "nodes")):
-            path = f"nodes[{i}]"
-            _expect(nd, dict, path)
-            allowed = {"id", "op", "name", "params", "pos", "requires_grad", "retain_grad",
-                       "frozen_output", "frozen"}
-            for key in nd:
-                if key not in allowed:
-                    raise InvalidDocumentError(f"unknown field {key!r}", path)
-            for key in ("id", "op", "name"):
-                if key not in nd:
-                    raise InvalidDocumentError(f"missing field {key!r}", path)
-                _expect(nd[key], str, f"{path}.{key}")
-            params = _expect(nd.get("params", {}), dict, f"{path}.params")
-            pos = _expect(nd.get("pos", [0.0, 0.0]), list, f"{path}.pos")
-            if len(pos) != 2 or not all(catalog._is_number(v) for v in pos):
-                raise InvalidDocumentError("expected [x, y] numbers", f"{path}.pos")
-            flags = {}
-            for f in FLAGS:
-                flags[f] = _expect(nd.get(f, False), bool, f"{path}.{f}")
-            try:
-                spec = catalog.get(nd["op"])
-            except UnknownOpError as e:
-                raise e.at(f"{path}.op") from None
-            for pname in params:
-                if spec.param(pname) is None:
-                    raise ParamError(f"unknown parameter {pname!r} of {spec.key}",
-                                     f"{path}.params.{pname}")
-            for pname, value in params.items():
-                try:
-                    catalog.validate_param(spec, pname, value)
-                except ParamError as e:
-                    raise ParamError(e.message, f"{path}.params.{pname}") from None
-            try:
-                doc.add_node(nd["op"], nd["name"], params, tuple(pos), node_id=nd["id"],
-                             **flags)
-            except DuplicateNameError as e:
-                raise e.at(f"{path}.name" if "name" in e.message else f"{path}.id") from None
-            except DocumentError as e:
-                raise e.at(path) from None
-        for i, wd in enumerate(_expect(d.get("wires", []), list, "wires")):
-            path = f"wires[{i}]"
-            _expect(wd, dict, path)
-            for key in wd:
-                if key not in ("src", "dst", "port", "index"):
-                    raise InvalidDocumentError(f"unknown field {key!r}", path)
-            for key in ("src", "dst", "port"):
-                if key not in wd:
-                    raise InvalidDocumentError(f"missing field {key!r}", path)
-                _expect(wd[key], str, f"{path}.{key}")
-            index = wd.get("index", 0)
-            if not catalog._is_int(index):
-                raise InvalidDocumentError(f"expected an int, got {index!r}", f"{path}.index")
-            try:
-                doc.connect(wd["src"], wd["dst"], wd["port"], index)
-            except DocumentError as e:
-                raise e.at(path) from None
-        for i, rd in enumerate(_expect(d.get("regions", []), list, "regions")):
-            path = f"regions[{i}]"
-            _expect(rd, dict, path)
-            for key in rd:
-                if key not in ("id", "title", "kind", "members", "rect"):
-                    raise InvalidDocumentError(f"unknown field {key!r}", path)
-            rid = _expect(rd.get("id"), str, f"{path}.id")
-            members = _expect(rd.get("members", []), list, f"{path}.members")
-            for j, m in enumerate(members):
-                _expect(m, str, f"{path}.members[{j}]")
-            rect = rd.get("rect")
-            if rect is not None:
-                _expect(rect, list, f"{path}.rect")
-                if len(rect) != 4 or not all(catalog._is_number(v) for v in rect):
-                    raise InvalidDocumentError("expected [x, y, w, h] numbers", f"{path}.rect")
-            try:
-                doc.add_region(_expect(rd.get("title", ""), str, f"{path}.title"), members,
-                               rect, rid, _expect(rd.get("kind", "no_grad"), str,
-                                                  f"{path}.kind"))
-            except DocumentError as e:
-                raise e.at(path) from None
-        sd = _expect(d.get("settings", {}), dict, "settings")
-        for key, value in sd.items():
-            try:
-                doc.set_setting(key, value)
-            except DocumentError as e:
-                raise e.at(f"settings.{key}") from None
+        nodes, names = doc.nodes, doc._names
+        for nd in d.get("nodes", ()):
+            spec = catalog.CATALOG[nd["op"]]
+            nid = nd["id"]
+            nodes[nid] = Node(nid, nd["op"], nd["name"],
+                              catalog.validate_params(spec, nd.get("params")),
+                              rules.pos(nd.get("pos", (0.0, 0.0))),
+                              *(nd.get(f, False) for f in FLAGS))
+            names[nd["name"]] = nid
+            doc._bump_ids(nid)
+        doc.wires = [Wire(w["src"], w["dst"], w["port"], w.get("index", 0))
+                     for w in d.get("wires", ())]
+        for rd in d.get("regions", ()):
+            doc.regions[rd["id"]] = Region(rd["id"], rd.get("title", ""), set(rd.get(
+                "members", ())), rules.rect(rd.get("rect")), rd.get("kind", "no_grad"))
+        for key, value in d.get("settings", {}).items():
+            setattr(doc.settings, key, rules.setting_value(key, value))
         return doc
 
     def copy(self) -> Document:
@@ -658,6 +556,7 @@ class Document:
         self.wires.clear()
         self._g = None
         self._names, self._name_hint = {}, {}
+        self._seeds, self._seed_hint = None, 0
         self.regions.clear()
         self.settings = Settings()
         self._emit("reset")
@@ -668,117 +567,12 @@ class Document:
         self.wires = list(other.wires)
         self._g = None
         self._names, self._name_hint = {}, {}
+        self._seeds, self._seed_hint = None, 0
         self.regions = {k: _copy.deepcopy(v) for k, v in other.regions.items()}
         self.settings = _copy.copy(other.settings)
         for nid in self.nodes:
             self._bump_ids(nid)
         self._emit("reset")
-
-    # -- queries --------------------------------------------------------------------------
-    def graph(self) -> nx.DiGraph:
-        """A new networkx graph: nodes are ids (attribute ``node``); an edge's ``wires``
-        lists its wires."""
-        import networkx as nx
-        g = nx.DiGraph()
-        for nid, n in self.nodes.items():
-            g.add_node(nid, node=n)
-        for src, outs in self._graph().succ.items():
-            for dst, wires in outs.items():
-                g.add_edge(src, dst, wires=list(wires))
-        return g
-
-    def _graph(self) -> Adjacency:
-        if self._g is None:
-            self._g = Adjacency(self.nodes, self.wires)
-        return self._g
-
-    def topological_order(self) -> list[str]:
-        """Kahn's algorithm taking the earliest node in document order first (networkx's
-        lexicographical_topological_sort keyed by position)."""
-        order = self._graph().topological_order(self.nodes)
-        if order is None:  # the model forbids cycles
-            raise CycleError("the graph has a cycle")
-        return order
-
-    def upstream(self, node_id) -> set[str]:
-        self.node(node_id)
-        g = self._graph()
-        return g.reachable(node_id, g.pred)
-
-    def downstream(self, node_id) -> set[str]:
-        self.node(node_id)
-        g = self._graph()
-        return g.reachable(node_id, g.succ)
-
-    def requires_grad_map(self) -> dict[str, bool]:
-        """Which node outputs will require grad, decided statically as torch would: a source
-        leaf with the flag and a floating dtype; an op that runs with grad enabled (global
-        mode on, outside no_grad regions), is differentiable, and has a differentiable input
-        that requires grad; ``frozen_output`` (detach) turns it off."""
-        rg: dict[str, bool] = {}
-        ins: dict[str, list[Wire]] = {nid: [] for nid in self.nodes}
-        for w in self.wires:
-            ins[w.dst].append(w)
-        for nid in self.topological_order():
-            n = self.nodes[nid]
-            spec = n.spec
-            if spec.is_source:
-                r = n.tracks_grad and _float_source(n)
-            else:
-                r = (self.settings.grad_enabled and spec.differentiable
-                     and not self.in_no_grad(nid)
-                     and any(rg[w.src] and spec.port(w.port).differentiable
-                             for w in ins[nid]))
-            rg[nid] = bool(r and not n.frozen_output)
-        return rg
-
-    def backward_dag(self, root_id) -> BackwardDag:
-        """The nodes and wires gradient flows through from ``root_id``, and the leaves whose
-        ``.grad`` it reaches. Empty when the root does not require grad."""
-        self.node(root_id)
-        rg = self.requires_grad_map()
-        if not rg[root_id]:
-            return BackwardDag(frozenset(), (), frozenset())
-        nodes, wires, stack = {root_id}, [], [root_id]
-        while stack:
-            nid = stack.pop()
-            if self.nodes[nid].spec.is_source:
-                continue
-            spec = self.nodes[nid].spec
-            for w in self.inputs_of(nid):
-                if rg[w.src] and spec.port(w.port).differentiable:
-                    wires.append(w)
-                    if w.src not in nodes:
-                        nodes.add(w.src)
-                        stack.append(w.src)
-        leaves = frozenset(n for n in nodes if self.nodes[n].spec.is_source)
-        position = {w: i for i, w in enumerate(self.wires)}
-        wires.sort(key=position.__getitem__)
-        return BackwardDag(frozenset(nodes), tuple(wires), leaves)
-
-    def layered_layout(self, dx: float = 240.0, dy: float = 200.0) -> dict:
-        from .layout import layered_layout
-        return layered_layout(self, dx, dy)
-
-
-def _float_source(n: Node) -> bool:
-    """Whether a source's dtype is floating (torch refuses requires_grad otherwise)."""
-    dtype = n.params.get("dtype")
-    if dtype is not None:
-        return dtype in catalog.FLOAT_DTYPES
-    if n.op == "tensor":
-        return _any_float(n.params["value"])
-    if n.op in ("arange", "full"):
-        return any(isinstance(n.params[k], float) for k in ("start", "end", "step", "fill_value")
-                   if k in n.params)
-    return True
-
-
-def _any_float(v) -> bool:
-    if isinstance(v, list):
-        return any(_any_float(x) for x in v)
-    return isinstance(v, float)
-
 
 def _plain(v):
     if isinstance(v, (tuple, list)):
@@ -789,33 +583,6 @@ def _plain(v):
 def _id_key(s: str):
     m = re.match(r"^([^\d]*)(\d+)$", s)
     return (m.group(1), int(m.group(2)), s) if m else (s, -1, s)
-
-
-def _pos(pos) -> tuple[float, float]:
-    try:
-        x, y = pos
-        return (float(x), float(y))
-    except (TypeError, ValueError):
-        raise ParamError(f"expected a position (x, y), got {pos!r}") from None
-
-
-def _rect(rect):
-    if rect is None:
-        return None
-    try:
-        x, y, w, h = rect
-        return (float(x), float(y), float(w), float(h))
-    except (TypeError, ValueError):
-        raise ParamError(f"expected a rectangle (x, y, w, h), got {rect!r}") from None
-
-
-def _expect(value, typ, path):
-    ok = isinstance(value, typ) and not (typ is not bool and isinstance(value, bool))
-    if not ok:
-        names = {dict: "an object", list: "a list", str: "a string", bool: "true or false"}
-        raise InvalidDocumentError(f"expected {names.get(typ, typ.__name__)}, got "
-                                   f"{type(value).__name__}", path or None)
-    return value
 
 
 __all__ = ["Node", "Wire", "Region", "Settings", "Document", "DocumentEvent", "BackwardDag",

@@ -451,3 +451,22 @@ def test_document_package_imports_no_qt():
     code = ("import sys, engine.document, engine.document.execution; "
             "assert not [m for m in sys.modules if m.startswith(('PySide6', 'PyQt'))]")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_removing_the_root_or_a_region_member_says_so_and_restore_puts_it_back(doc):
+    d, ids = doc
+    r = d.add_region("no_grad", [ids["loss"], ids["z"]])
+    before = d.to_dict()
+    events = record(d)
+    removed = d.remove_node(ids["loss"])
+    assert [e.kind for e in events] == ["node_removed", "region_changed", "settings_changed"]
+    assert events[1].region_id == r.id and events[1].detail == {
+        "what": "members", "old": {ids["loss"], ids["z"]}, "new": {ids["z"]}}
+    assert events[2].detail == {"name": "root", "old": ids["loss"], "new": None}
+    assert d.settings.root is None and d.regions[r.id].members == {ids["z"]}
+    del events[:]
+    d.restore_node(removed)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "node_added" and kinds[-2:] == ["region_changed", "settings_changed"]
+    assert events[-1].detail["new"] == ids["loss"]
+    assert d.to_dict() == before
