@@ -535,3 +535,32 @@ def test_cell_under_the_cursor_is_the_cell_drawn_there(qapp):
         assert close(px, colormaps.rgb_at("grad", float(value), lims), 3), (shape, index)
         checked += 1
     assert checked > 60
+
+
+def test_escape_drops_a_frame_resize_but_not_a_node_move(run):
+    """Escape cancels a gesture that has not changed anything yet; a node move (Qt has moved
+    the items already) still ends in its one intent."""
+    from PySide6.QtTest import QTest
+    s, v, d = run.scene, run.view, run.doc
+    harness = Harness(s, d)
+    resized = []
+    s.regionResized.connect(lambda *a: resized.append(a))
+    d.add_region("", {"n6"})
+    item = s.region_items()[0]
+    before = QPointF(item.rect().bottomRight())
+    grip = vp(v, item.handle_rect().center())
+    send_mouse(v, QEvent.Type.MouseButtonPress, grip)
+    send_mouse(v, QEvent.Type.MouseMove, grip + QPointF(120, 40), buttons=Qt.MouseButton.LeftButton)
+    assert item.rect().bottomRight() != before  # the frame follows the grip
+    QTest.keyClick(v, Qt.Key.Key_Escape)
+    assert item.rect().bottomRight() == before and s.interaction() is None
+    send_mouse(v, QEvent.Type.MouseButtonRelease, grip + QPointF(120, 40))
+    assert resized == []
+    xw = s.node_item("n5")
+    start = vp(v, header(xw))
+    send_mouse(v, QEvent.Type.MouseButtonPress, start)
+    send_mouse(v, QEvent.Type.MouseMove, start + QPointF(30, 200), buttons=Qt.MouseButton.LeftButton)
+    QTest.keyClick(v, Qt.Key.Key_Escape)
+    send_mouse(v, QEvent.Type.MouseButtonRelease, start + QPointF(30, 200))
+    assert [e[0] for e in harness.log] == ["moved"]
+    assert d.nodes["n5"].pos == (xw.pos().x(), xw.pos().y())  # model and item agree

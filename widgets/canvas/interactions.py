@@ -21,6 +21,8 @@ class Interaction:
     """One gesture from press to release. Handlers return True when they consumed the
     event; ``cancel`` (Escape, a rebuild) drops the gesture without an intent."""
 
+    cancellable = True  # Escape may drop it (a node move may not: Qt moves the items)
+
     def __init__(self, scene) -> None:
         self.scene = scene
 
@@ -179,6 +181,8 @@ class NodeMove(Interaction):
     or ``nodesRegrouped`` when the move also took nodes into or out of a frame. Frames hold
     still during the drag so a node visibly leaves or enters them."""
 
+    cancellable = False
+
     def __init__(self, scene, items) -> None:
         super().__init__(scene)
         self.start = {i.node_id: QPointF(i.pos()) for i in items}
@@ -255,7 +259,9 @@ class FrameResize(Interaction):
         return True
 
     def cleanup(self) -> None:
-        self.item.resizing = False
+        if self.item.resizing:
+            self.item.resizing = False
+            self.item.set_rect(self.start)  # the model's rect comes back by sync_region
 
 
 # ---------------------------------------------------------------------- rubber band

@@ -516,9 +516,11 @@ class GraphScene(OverlayMixin, QGraphicsScene):
 
     def cancel_drag(self) -> bool:
         """Drop the gesture in progress (Escape); True if there was one."""
-        had = self._interaction is not None
+        act = self._interaction
+        if act is None or not act.cancellable:
+            return False
         self.set_interaction(None)
-        return had
+        return True
 
     def drag_preview_text(self) -> str | None:
         """What a wire being dragged says over the port under it: the model's refusal, or
