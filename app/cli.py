@@ -135,10 +135,10 @@ def execute(document):
     return ex
 
 
-def first_error(document, results) -> str | None:
+def first_error(document, results, order=None) -> str | None:
     """The first failing node's error in topological order (its text names the node:
     "z: mat1 and mat2 shapes cannot be multiplied (...)")."""
-    for nid in document.topological_order():
+    for nid in order if order is not None else document.topological_order():
         r = results.get(nid)
         if r is not None and r.error is not None:
             return r.error
@@ -146,9 +146,11 @@ def first_error(document, results) -> str | None:
 
 
 def find_node(document, ref: str) -> str:
-    for node in document.nodes.values():  # names first: a node may be *named* "n3"
-        if node.name == ref:
-            return node.id
+    from engine.document import UnknownNodeError
+    try:  # names first: a node may be *named* "n3"
+        return document.node_by_name(ref).id
+    except UnknownNodeError:
+        pass
     if ref in document.nodes:
         return ref
     raise CliError(f"no node named '{ref}' in the document", EXIT_USAGE)
@@ -314,7 +316,7 @@ def cmd_export(args) -> int:
 def cmd_check(args) -> int:
     doc = load(args.file)
     ex = execute(doc)
-    error = first_error(doc, ex.results)
+    error = first_error(doc, ex.results, ex.order())
     if error is not None:
         _error(error)
         return EXIT_GRAPH

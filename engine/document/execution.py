@@ -18,6 +18,7 @@ import engine
 
 from . import catalog
 from .catalog import CATALOG
+from .perf import gc_paused
 
 _DEFAULT = object()
 
@@ -114,6 +115,10 @@ def _check_output_size(spec, args, params) -> None:
                            f"(limit {catalog.MAX_ELEMENTS:,})")
 
 
+def _slot_index(w) -> int:
+    return w.index
+
+
 def _grad_state(r):
     g = r.grad
     return None if g is None else (id(g), g._version)
@@ -187,25 +192,41 @@ class Executor:
 
     def _get_plan(self):
         """Per node, in topological order: (id, ports, simple sources or None, all sources).
-        ``simple`` lists the sources when every port is a plain single wire (the fast path)."""
+        ``simple`` lists the sources when every port is a plain single wire (the fast path).
+        Built once per structural change from the model's wiring index: O(N + W)."""
         if self._plan is None:
-            doc = self.doc
-            by_dst: dict[str, dict] = {nid: {} for nid in doc.nodes}
-            for w in doc.wires:
-                by_dst[w.dst].setdefault(w.port, []).append(w)
-            plan = []
-            for nid in doc.topological_order():
-                spec = doc.nodes[nid].spec
-                ports = []
-                for port in spec.inputs:
-                    wires = sorted(by_dst[nid].get(port.name, ()), key=lambda w: w.index)
-                    ports.append((port, [w.src for w in wires]))
-                flat = [src for _, srcs in ports for src in srcs]
-                simple = flat if not spec.is_source and all(
-                    not p.variadic and len(srcs) == 1 for p, srcs in ports) else None
-                plan.append((nid, ports, simple, flat, spec.is_source, _grows(spec)))
-            self._plan = plan
+            with gc_paused():
+                self._plan = self._make_plan()
         return self._plan
+
+    def _make_plan(self) -> list:
+        doc = self.doc
+        g = doc._graph()
+        slot, pred = g.slot, g.pred
+        plan = []
+        for nid in doc.topological_order():
+            spec = doc.nodes[nid].spec
+            ports = []
+            simple = not spec.is_source
+            for port in spec.inputs:
+                if port.variadic:
+                    wires = sorted((w for ws in pred[nid].values() for w in ws
+                                    if w.port == port.name), key=_slot_index)
+                    srcs = [w.src for w in wires]
+                    simple = False
+                else:
+                    w = slot.get((nid, port.name, 0))
+                    srcs = [] if w is None else [w.src]
+                    simple = simple and w is not None
+                ports.append((port, srcs))
+            flat = [src for _, srcs in ports for src in srcs]
+            plan.append((nid, ports, flat if simple else None, flat, spec.is_source,
+                         spec.result_numel is not None))
+        return plan
+
+    def order(self) -> list[str]:
+        """The node ids in the order forward runs them (topological, document order first)."""
+        return [entry[0] for entry in self._get_plan()]
 
     # -- forward --------------------------------------------------------------------------
     def forward(self) -> dict[str, NodeResult]:
@@ -234,7 +255,7 @@ class Executor:
         recomputed = []
         grad_on = doc.settings.grad_enabled
         # torch prints nothing for nan/inf arithmetic; NumPy would warn (issue 9)
-        with m.set_grad_enabled(grad_on), np.errstate(all="ignore"):
+        with m.set_grad_enabled(grad_on), np.errstate(all="ignore"), gc_paused():
             for nid, ports, simple, _, _, grows in plan:
                 if nid not in dirty:
                     continue

@@ -24,6 +24,7 @@ from .errors import (
     UnknownNodeError,
     UnknownOpError,
 )
+from .perf import gc_paused
 
 FORMAT = "gradcanvas"
 GENERATOR = "gradcanvas 0.1.0"
@@ -178,7 +179,8 @@ def _one_line(text: str) -> str:
 
 def loads(text: str | bytes):
     """Document from the text of a file."""
-    return from_data(parse(text))
+    with gc_paused():
+        return from_data(parse(text))
 
 
 def read_bytes(path) -> bytes:
@@ -208,8 +210,9 @@ def load_with_view(path):
     """``(document, view)``: the document and the file's view state (``{}`` if none)."""
     raw = read_bytes(path)
     try:
-        data = parse(raw)
-        doc = from_data(data)
+        with gc_paused():  # a big file builds ~10 objects per node at once
+            data = parse(raw)
+            doc = from_data(data)
     except FileFormatError as e:
         e.file = str(path)
         raise
@@ -352,16 +355,12 @@ def _check_nodes(items: list) -> dict:
             spec = catalog.get(nd["op"])
         except UnknownOpError as e:
             raise e.at(f"{path}.op") from None
-        for pname, value in params.items():
-            if spec.param(pname) is None:
-                raise ParamError(f"unknown parameter {pname!r} of {spec.key}",
-                                 f"{path}.params.{pname}")
-            try:
-                catalog.validate_param(spec, pname, value)
-            except ParamError as e:
-                raise ParamError(e.message, f"{path}.params.{pname}") from None
         try:
-            catalog.validate_params(spec, params)  # defaults, sizes
+            catalog.validate_params(spec, params)  # one pass; on failure, find the field
+        except ParamError as e:
+            _locate_param_error(spec, params, path)
+            raise e.at(path) from None
+        try:
             name, nid = nd["name"], nd["id"]
             if not catalog.is_valid_name(name):
                 raise DuplicateNameError(f"{name!r} is not a valid variable name").at(
@@ -380,6 +379,20 @@ def _check_nodes(items: list) -> dict:
         names.add(name)
         nodes[nid] = (spec, name)
     return nodes
+
+
+def _locate_param_error(spec, params: dict, path: str) -> None:
+    """Raise the first bad parameter's error at its own path (``nodes[3].params.shape``);
+    returns when no single parameter is at fault (a size over the limit: the caller raises
+    that at the node)."""
+    for pname, value in params.items():
+        if spec.param(pname) is None:
+            raise ParamError(f"unknown parameter {pname!r} of {spec.key}",
+                             f"{path}.params.{pname}")
+        try:
+            catalog.validate_param(spec, pname, value)
+        except ParamError as e:
+            raise ParamError(e.message, f"{path}.params.{pname}") from None
 
 
 def _check_wires(items: list, nodes: dict) -> None:
@@ -418,9 +431,22 @@ def _check_acyclic(items: list, nodes: dict) -> None:
     from .adjacency import Adjacency
     from .model import Wire
 
-    wires = [Wire(w["src"], w["dst"], w["port"], w.get("index", 0)) for w in items]
-    if Adjacency(nodes, wires).topological_order(nodes) is not None:
+    succ: dict = {nid: [] for nid in nodes}
+    indeg = dict.fromkeys(nodes, 0)
+    for w in items:
+        succ[w["src"]].append(w["dst"])
+        indeg[w["dst"]] += 1
+    ready = [nid for nid, d in indeg.items() if d == 0]
+    seen = 0
+    while ready:  # Kahn: every node gets ready iff there is no cycle
+        seen += 1
+        for nxt in succ[ready.pop()]:
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                ready.append(nxt)
+    if seen == len(nodes):
         return
+    wires = [Wire(w["src"], w["dst"], w["port"], w.get("index", 0)) for w in items]
     g = Adjacency(nodes, ())
     for i, w in enumerate(wires):
         if g.has_path(w.dst, w.src):
