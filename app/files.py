@@ -6,6 +6,7 @@ INI file there instead (tests, portable installs).
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -78,6 +79,75 @@ def is_graph_file(path) -> bool:
     return Path(path).suffix.lower() in (".json", ".gradcanvas")
 
 
+# -- what may be read and written -----------------------------------------------------------
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a folder"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+class FileRefusedError(DocumentError):
+    """A path that must not be read or written as a graph file (with a plain reason)."""
+
+
+class ReadOnlyFileError(FileRefusedError):
+    """A read-only regular file: replaced only after the user said so."""
+
+
+def check_readable(path) -> None:
+    """Refuse anything but a regular file *before* opening it: opening a FIFO with no writer
+    blocks forever, a device reads endlessly. A missing file is left to the reader's message."""
+    try:
+        st = os.stat(path)  # follows symlinks: a link to a regular file is fine
+    except OSError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRefusedError(f"{path} is {_kind(st.st_mode)}, not a graph file")
+
+
+def is_read_only(st: os.stat_result) -> bool:
+    """No write bit at all. Checked on the mode bits, not with os.access: root may write
+    anything, but a file someone made read-only should still not be replaced unasked."""
+    return not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def save_target(path, replace_read_only: bool = False) -> Path:
+    """Where saving ``path`` writes: through a symlink to its target (the link stays a link),
+    never onto a device, FIFO, socket or folder, and onto a read-only file only when
+    ``replace_read_only`` (the GUI asks first; headless callers refuse). Raises FileRefusedError."""
+    target = Path(os.path.realpath(path))
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return target  # a new file (or a dangling link's target): created by the save
+    except OSError as e:
+        raise FileRefusedError(f"cannot save {path}: {e.strerror or e}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise FileRefusedError(f"{path} is {_kind(st.st_mode)}: refusing to replace it")
+    if is_read_only(st) and not replace_read_only:
+        raise ReadOnlyFileError(f"{path} is read-only: refusing to replace it")
+    return target
+
+
+def save_document(document, path, view: dict | None = None,
+                  replace_read_only: bool = False) -> Path:
+    """Save as careful editors do (see save_target); returns the file actually written."""
+    target = save_target(path, replace_read_only)
+    fileformat.save(document, target, view=view)
+    return target
+
+
+def with_suffix_if_none(path: str) -> str:
+    """Append .json only when the user typed no suffix and named nothing that exists
+    ("/dev/full" is that device, refused later, not a new "/dev/full.json")."""
+    if Path(path).suffix or os.path.lexists(path):
+        return path
+    return path + ".json"
+
+
 # -- the controller -----------------------------------------------------------------------
 class FileController:
     """File operations of one MainWindow (``window``)."""
@@ -95,6 +165,7 @@ class FileController:
     def load(self, path) -> bool:
         """Load ``path`` into the window (no prompt); errors go to a message box and the log."""
         try:
+            check_readable(path)
             doc, view = fileformat.load_with_view(path)
         except DocumentError as e:
             self.w.log("error", f"Cannot open {path}: {e}")
@@ -106,16 +177,32 @@ class FileController:
             self.w.set_document(doc, None, name=f"{example_title(Path(path))} (example)",
                                 view=view)
         else:
-            self.w.set_document(doc, str(Path(path).resolve()), view=view)
+            self.w.set_document(doc, os.path.abspath(path), view=view)  # a link stays a link
             add_recent(path)
+        self._document_shown()
         self.w.log("info", f"Opened {path}")
         return True
+
+    def _document_shown(self) -> None:
+        """A new or opened document starts with an unfiltered palette."""
+        palette = getattr(self.w, "palette", None)
+        if palette is not None and hasattr(palette, "reset"):
+            palette.reset()
+
+    def _dialog_closed(self) -> None:
+        """Give the keyboard back to the canvas: after a file dialog, focus is nowhere in the
+        window and its shortcuts (Delete, F, Tab) would be ignored until a click."""
+        self.w.activateWindow()
+        view = getattr(self.w, "view", None)
+        if view is not None:
+            view.setFocus()
 
     def new(self) -> bool:
         if not self.maybe_save():
             return False
         from engine.document.model import Document
         self.w.set_document(Document(), None)
+        self._document_shown()
         return True
 
     def open(self, path=None) -> bool:
@@ -123,6 +210,7 @@ class FileController:
             return False
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self.w, "Open graph", self._dir(), FILE_FILTER)
+            self._dialog_closed()
             if not path:
                 return False
         return self.load(path)
@@ -146,28 +234,43 @@ class FileController:
     def save_as(self) -> bool:
         suggested = self.w.current_path() or str(Path(self._dir()) / self._suggested_name())
         path, _ = QFileDialog.getSaveFileName(self.w, "Save graph as", suggested, FILE_FILTER)
+        self._dialog_closed()
         if not path:
             return False
-        if not Path(path).suffix:
-            path += ".json"
-        return self._write(path)
+        return self._write(with_suffix_if_none(path))
 
     def _suggested_name(self) -> str:
         name = self.w.display_name().replace(" (example)", "").strip().lower()
         return (name.replace(" ", "_") or "untitled") + ".json"
 
     def _write(self, path) -> bool:
+        doc, view = self.w.document(), self.w.view_state()
         try:
-            fileformat.save(self.w.document(), path, view=self.w.view_state())
+            try:
+                save_document(doc, path, view)
+            except ReadOnlyFileError:
+                if not self._ask_replace_read_only(path):
+                    self.w.status(f"Not saved: {path} is read-only", 3000)
+                    return False
+                save_document(doc, path, view, replace_read_only=True)
         except (OSError, DocumentError, ValueError) as e:
             self.w.log("error", f"Cannot save {path}: {e}")
             QMessageBox.critical(self.w, "Cannot save file", f"Cannot save {path}:\n\n{e}")
             return False
-        self.w.saved_as(str(Path(path).resolve()))
+        # the path the user named (a symlink stays the document's path; its target was written)
+        self.w.saved_as(os.path.abspath(path))
         add_recent(path)
         self.w.log("info", f"Saved {path}")
         self.w.status(f"Saved {path}", 3000)
         return True
+
+    def _ask_replace_read_only(self, path) -> bool:
+        answer = QMessageBox.question(
+            self.w, "Replace read-only file?",
+            f"{path} is read-only.\nReplace it anyway? (it stays read-only)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def maybe_save(self) -> bool:
         """Before the document is dropped: True to go on (saved or discarded), False to stop."""
