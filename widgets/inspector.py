@@ -11,7 +11,6 @@ import sys
 
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine._tensor import NON_LEAF_GRAD_WARNING
+from widgets.fonts import monospace_font
 from widgets.subscription import follow
 
 FLAG_LABELS = (("requires_grad", "requires_grad"), ("retain_grad", "retain_grad"),
@@ -342,8 +342,7 @@ class InspectorWidget(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
-        self.mono = QFont("DejaVu Sans Mono")
-        self.mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.mono = monospace_font()
         self._build_empty()
 
     # ------------------------------------------------------------------ public
