@@ -170,6 +170,7 @@ class FileController:
         except DocumentError as e:
             self.w.log("error", f"Cannot open {path}: {e}")
             QMessageBox.critical(self.w, "Cannot open file", f"Cannot open {path}:\n\n{e}")
+            self._dialog_closed()
             if not Path(path).exists():
                 remove_recent(path)
             return False
@@ -256,6 +257,7 @@ class FileController:
         except (OSError, DocumentError, ValueError) as e:
             self.w.log("error", f"Cannot save {path}: {e}")
             QMessageBox.critical(self.w, "Cannot save file", f"Cannot save {path}:\n\n{e}")
+            self._dialog_closed()
             return False
         # the path the user named (a symlink stays the document's path; its target was written)
         self.w.saved_as(os.path.abspath(path))
@@ -270,6 +272,7 @@ class FileController:
             f"{path} is read-only.\nReplace it anyway? (it stays read-only)",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
+        self._dialog_closed()
         return answer == QMessageBox.StandardButton.Yes
 
     def maybe_save(self) -> bool:
@@ -281,6 +284,7 @@ class FileController:
             f"“{self.w.display_name()}” has unsaved changes.\nSave them before closing it?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        self._dialog_closed()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard

@@ -249,6 +249,9 @@ def test_sigkill_then_recover_loses_at_most_5_s_at_the_default_delay(qtbot, dial
         assert must_have, edits
         missing = [i for i in must_have if f"e{i}" not in names]
         assert not missing, (missing, edits, t_kill)
+        lost = [t for i, t in edits if f"e{i}" not in names]
+        print(f"SIGKILL after {len(edits)} edits: {len(lost)} lost, "
+              f"{t_kill - min(lost, default=t_kill):.1f} s of work")
         assert w.isWindowModified()
         assert w.display_name() == "Tutorial (example) (recovered)"
     finally:
