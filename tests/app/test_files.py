@@ -151,3 +151,17 @@ def test_keyboard_shortcuts_work_right_after_a_file_dialog(qtbot, window, dialog
     window.undo_stack.setClean()
     assert window.files.open() is False
     assert window.view.hasFocus()
+
+
+def test_safe_io_is_qt_free_for_headless_callers():
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    code = ("import sys, engine.document.safe_io; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('PySide6', 'PyQt5', 'PyQt6', 'shiboken6')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(root)}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
