@@ -245,6 +245,11 @@ class NumberBox(QAbstractSpinBox):
     def value(self):
         return self._value
 
+    def sizeHint(self):  # noqa: N802 - as wide as a line edit, not as the empty base class
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), self.fontMetrics().horizontalAdvance("0" * 17)))
+        return hint
+
     def minimum(self):
         return self._min
 
