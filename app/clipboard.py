@@ -7,10 +7,11 @@ between windows (and processes) and pastes into any GradCanvas window.
 from __future__ import annotations
 
 import atexit
-import json
 
 from PySide6.QtCore import QMimeData
 from PySide6.QtWidgets import QApplication
+
+from engine.document import fileformat
 
 MIME = "application/x-gradcanvas-fragment"
 FORMAT = "gradcanvas-fragment"
@@ -27,7 +28,8 @@ def fragment(document, node_ids) -> dict:
 
 
 def to_mime(frag: dict) -> QMimeData:
-    text = json.dumps(frag, indent=1, allow_nan=False)
+    # the files' JSON: NaN/Infinity as files write them (an -inf param copies as it saves)
+    text = fileformat.pretty(frag)
     mime = QMimeData()
     mime.setData(MIME, text.encode("utf-8"))
     mime.setText(text)
@@ -49,8 +51,8 @@ def from_mime(mime: QMimeData | None) -> dict | None:
 
 def parse(text: str) -> dict | None:
     try:
-        data = json.loads(text)
-    except ValueError:
+        data = fileformat.parse(text)  # the files' reader: NaN/Infinity, size limit, depth
+    except fileformat.FileFormatError:
         return None
     if not (isinstance(data, dict) and data.get("format") == FORMAT
             and isinstance(data.get("nodes"), list) and isinstance(data.get("wires", []), list)):

@@ -13,6 +13,15 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.document import fileformat
 from engine.document.errors import DocumentError
+from engine.document.safe_io import (  # noqa: F401 (re-exported for the app and tests)
+    FileRefusedError,
+    ReadOnlyFileError,
+    check_readable,
+    is_read_only,
+    save_document,
+    save_target,
+    with_suffix_if_none,
+)
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 EXAMPLES = RESOURCES / "examples"
@@ -78,6 +87,9 @@ def is_graph_file(path) -> bool:
     return Path(path).suffix.lower() in (".json", ".gradcanvas")
 
 
+# -- what may be read and written: engine.document.safe_io (Qt-free, the CLI may use it too)
+
+
 # -- the controller -----------------------------------------------------------------------
 class FileController:
     """File operations of one MainWindow (``window``)."""
@@ -95,10 +107,12 @@ class FileController:
     def load(self, path) -> bool:
         """Load ``path`` into the window (no prompt); errors go to a message box and the log."""
         try:
+            check_readable(path)
             doc, view = fileformat.load_with_view(path)
         except DocumentError as e:
             self.w.log("error", f"Cannot open {path}: {e}")
             QMessageBox.critical(self.w, "Cannot open file", f"Cannot open {path}:\n\n{e}")
+            self._dialog_closed()
             if not Path(path).exists():
                 remove_recent(path)
             return False
@@ -106,16 +120,32 @@ class FileController:
             self.w.set_document(doc, None, name=f"{example_title(Path(path))} (example)",
                                 view=view)
         else:
-            self.w.set_document(doc, str(Path(path).resolve()), view=view)
+            self.w.set_document(doc, os.path.abspath(path), view=view)  # a link stays a link
             add_recent(path)
+        self._document_shown()
         self.w.log("info", f"Opened {path}")
         return True
+
+    def _document_shown(self) -> None:
+        """A new or opened document starts with an unfiltered palette."""
+        palette = getattr(self.w, "palette", None)
+        if palette is not None and hasattr(palette, "reset"):
+            palette.reset()
+
+    def _dialog_closed(self) -> None:
+        """Give the keyboard back to the canvas: after a file dialog, focus is nowhere in the
+        window and its shortcuts (Delete, F, Tab) would be ignored until a click."""
+        self.w.activateWindow()
+        view = getattr(self.w, "view", None)
+        if view is not None:
+            view.setFocus()
 
     def new(self) -> bool:
         if not self.maybe_save():
             return False
         from engine.document.model import Document
         self.w.set_document(Document(), None)
+        self._document_shown()
         return True
 
     def open(self, path=None) -> bool:
@@ -123,6 +153,7 @@ class FileController:
             return False
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self.w, "Open graph", self._dir(), FILE_FILTER)
+            self._dialog_closed()
             if not path:
                 return False
         return self.load(path)
@@ -146,28 +177,45 @@ class FileController:
     def save_as(self) -> bool:
         suggested = self.w.current_path() or str(Path(self._dir()) / self._suggested_name())
         path, _ = QFileDialog.getSaveFileName(self.w, "Save graph as", suggested, FILE_FILTER)
+        self._dialog_closed()
         if not path:
             return False
-        if not Path(path).suffix:
-            path += ".json"
-        return self._write(path)
+        return self._write(with_suffix_if_none(path))
 
     def _suggested_name(self) -> str:
         name = self.w.display_name().replace(" (example)", "").strip().lower()
         return (name.replace(" ", "_") or "untitled") + ".json"
 
     def _write(self, path) -> bool:
+        doc, view = self.w.document(), self.w.view_state()
         try:
-            fileformat.save(self.w.document(), path, view=self.w.view_state())
+            try:
+                save_document(doc, path, view)
+            except ReadOnlyFileError:
+                if not self._ask_replace_read_only(path):
+                    self.w.status(f"Not saved: {path} is read-only", 3000)
+                    return False
+                save_document(doc, path, view, replace_read_only=True)
         except (OSError, DocumentError, ValueError) as e:
             self.w.log("error", f"Cannot save {path}: {e}")
             QMessageBox.critical(self.w, "Cannot save file", f"Cannot save {path}:\n\n{e}")
+            self._dialog_closed()
             return False
-        self.w.saved_as(str(Path(path).resolve()))
+        # the path the user named (a symlink stays the document's path; its target was written)
+        self.w.saved_as(os.path.abspath(path))
         add_recent(path)
         self.w.log("info", f"Saved {path}")
         self.w.status(f"Saved {path}", 3000)
         return True
+
+    def _ask_replace_read_only(self, path) -> bool:
+        answer = QMessageBox.question(
+            self.w, "Replace read-only file?",
+            f"{path} is read-only.\nReplace it anyway? (it stays read-only)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        self._dialog_closed()
+        return answer == QMessageBox.StandardButton.Yes
 
     def maybe_save(self) -> bool:
         """Before the document is dropped: True to go on (saved or discarded), False to stop."""
@@ -178,6 +226,7 @@ class FileController:
             f"“{self.w.display_name()}” has unsaved changes.\nSave them before closing it?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        self._dialog_closed()
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard

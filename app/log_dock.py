@@ -10,6 +10,7 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
 from widgets import theme
+from widgets.fonts import monospace_font
 
 LEVEL_COLORS = {"debug": "text_muted", "info": "text", "warning": "blocked", "error": "error"}
 MAX_BLOCKS = 5000  # keep a long session's log bounded
@@ -26,6 +27,7 @@ class LogWidget(QWidget):
         self.view = QPlainTextEdit(self)
         self.view.setObjectName("logView")
         self.view.setReadOnly(True)
+        self.view.setFont(monospace_font(9.0))  # the QSS sets only the size, not the family
         self.view.setMaximumBlockCount(MAX_BLOCKS)
         self.view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.clear_button = QToolButton(self)

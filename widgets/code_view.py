@@ -14,7 +14,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import (
     QFont,
-    QFontDatabase,
     QGuiApplication,
     QSyntaxHighlighter,
     QTextCharFormat,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .fonts import monospace_font
 
 # literal values for sources holding more elements than this would be megabytes of text
 MAX_LITERAL_ELEMENTS = 100_000
@@ -114,9 +114,7 @@ class CodeView(QWidget):
         self.editor.setReadOnly(True)
         self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.editor.setTabChangesFocus(True)
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setStyleHint(QFont.StyleHint.Monospace)
-        self.editor.setFont(font)
+        self.editor.setFont(monospace_font())
         self.highlighter = PythonHighlighter(self.editor.document())
 
         self.message = QLabel(self)

@@ -6,14 +6,16 @@ it emits on every change so the app can merge consecutive edits of one field int
 """
 from __future__ import annotations
 
+import re
+import sys
+
 import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QApplication,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,7 +24,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,10 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine._tensor import NON_LEAF_GRAD_WARNING
+from widgets.fonts import monospace_font
 from widgets.subscription import follow
 
-INT_RANGE = 2**31 - 1
-DIM_RANGE = 64
 FLAG_LABELS = (("requires_grad", "requires_grad"), ("retain_grad", "retain_grad"),
                ("frozen_output", "freeze output (detach)"))
 
@@ -221,6 +221,113 @@ class LiteralEditor(QWidget):
         return isinstance(v, float)
 
 
+class NumberBox(QAbstractSpinBox):
+    """A spin box over Python ints or floats: unbounded unless the catalog bounds the param,
+    inf/nan for floats, and None (shown as "None", typed as an empty field) when the param is
+    optional. Arrow keys step; typing submits on Enter or focus-out. It never raises: text it
+    cannot read is marked invalid and the last value stays."""
+
+    valueChanged = Signal(object)  # noqa: N815 (Qt naming)
+
+    def __init__(self, cast=int, optional: bool = False, minimum=None, maximum=None,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.cast = cast
+        self.optional = optional
+        self._min = None if minimum is None else cast(minimum)
+        self._max = None if maximum is None else cast(maximum)
+        self.step = 1 if cast is int else 0.1
+        self._value = None if optional else cast(0)
+        self.setKeyboardTracking(False)
+        self.editingFinished.connect(self._commit_text)
+        self._show()
+
+    def value(self):
+        return self._value
+
+    def sizeHint(self):  # noqa: N802 - as wide as a line edit, not as the empty base class
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), self.fontMetrics().horizontalAdvance("0" * 17)))
+        return hint
+
+    def minimum(self):
+        return self._min
+
+    def maximum(self):
+        return self._max
+
+    def setValue(self, value) -> None:  # noqa: N802 (Qt naming)
+        """Show ``value`` (whatever the model holds); emit valueChanged when it changed."""
+        value = self._coerce(value)
+        changed = not _same_number(value, self._value)
+        self._value = value
+        self._show()
+        if changed:
+            self.valueChanged.emit(value)
+
+    def text_from_value(self, value) -> str:
+        if value is None:
+            return "None"
+        return str(value) if self.cast is int else repr(float(value))
+
+    def _coerce(self, value):
+        if value is None:
+            return None if self.optional else self._value
+        try:
+            return self.cast(value)
+        except (TypeError, ValueError, OverflowError):  # e.g. int(nan): keep the last value
+            return self._value
+
+    def _show(self) -> None:
+        self.lineEdit().setText(self.text_from_value(self._value))
+        _mark_invalid(self, None)
+
+    def _commit_text(self) -> None:
+        text = self.lineEdit().text().strip()
+        if self.optional and text.lower() in ("", "none"):
+            self.setValue(None)
+            return
+        try:
+            value = int(text) if self.cast is int else float(text)
+        except ValueError:
+            kind = "an int" if self.cast is int else "a float"
+            _mark_invalid(self, f"cannot read {text!r} as {kind}")
+            return
+        self.setValue(value)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt naming)
+        start = self._min if self._min is not None else self.cast(0)
+        if self._value is None:  # None steps up to the smallest value, never down
+            value = start if steps > 0 else None
+        elif self._value != self._value:  # nan
+            value = start
+        else:
+            value = self._value + steps * self.step
+            if self.cast is float:
+                value = round(value, 12)
+            if self._min is not None and value < self._min:
+                value = None if self.optional else self._min
+            elif self._max is not None and value > self._max:
+                value = self._max
+        self.setValue(value)
+
+    def stepEnabled(self):  # noqa: N802 (Qt naming)
+        flags = QAbstractSpinBox.StepEnabledFlag
+        up = self._max is None or self._value is None or self._value < self._max
+        down = self._value is not None and (
+            self._min is None or self._value > self._min or self.optional)
+        return (flags.StepUpEnabled if up else flags.StepNone) | (
+            flags.StepDownEnabled if down else flags.StepNone)
+
+
+def _same_number(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    if a != a and b != b:  # nan == nan for "did it change"
+        return True
+    return a == b and type(a) is type(b)
+
+
 class InspectorWidget(QWidget):
     paramEdited = Signal(str, str, object)  # noqa: N815
     renamed = Signal(str, str)
@@ -240,8 +347,7 @@ class InspectorWidget(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
-        self.mono = QFont("DejaVu Sans Mono")
-        self.mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.mono = monospace_font()
         self._build_empty()
 
     # ------------------------------------------------------------------ public
@@ -287,6 +393,15 @@ class InspectorWidget(QWidget):
         return self._unsubscribe is not None
 
     def _on_event(self, ev) -> None:
+        """A document event. Runs inside the model's notification, before the app records the
+        undo step: an exception here would escape into the model's caller and lose that step,
+        so it is reported (the log shows it) and never raised."""
+        try:
+            self._follow_event(ev)
+        except Exception:  # noqa: BLE001
+            _report_exception()
+
+    def _follow_event(self, ev) -> None:
         if self.node_id is None:
             return
         if ev.kind == "reset" or (ev.kind == "node_removed" and ev.node_id == self.node_id):
@@ -297,6 +412,22 @@ class InspectorWidget(QWidget):
                 self._build_empty()
         elif ev.kind == "node_changed" and ev.node_id == self.node_id:
             self._refresh_values()
+        elif ev.kind in ("wire_added", "wire_removed") and ev.node_id == self.node_id:
+            self._show_wiring()
+
+    def _show_wiring(self) -> None:
+        """Grey the params a wired input replaces (add's scalar once other is wired)."""
+        from engine.document import catalog
+        node = self.document.nodes[self.node_id]
+        spec = catalog.get(node.op)
+        replaced = wired_params(spec, self.document.inputs_of(self.node_id))
+        for param in spec.params:
+            editor = self.editors.get(param.name)
+            if editor is None:
+                continue
+            port = replaced.get(param.name)
+            editor.widget.setEnabled(port is None)
+            editor.widget.setToolTip(f"not used: {port} is wired" if port else param.doc)
 
     def _refresh_values(self) -> None:
         node = self.document.nodes[self.node_id]
@@ -323,6 +454,9 @@ class InspectorWidget(QWidget):
                 view.hide()
                 view.setParent(self)  # keep the panels: the old page is deleted below
         if old is not None:
+            # a dying page must not send edits (a focus-out editingFinished) for the next node
+            for child in old.findChildren(QWidget):
+                child.blockSignals(True)
             old.deleteLater()
         self.scroll.setWidget(page)
         return page, layout
@@ -373,13 +507,20 @@ class InspectorWidget(QWidget):
             form.addRow("", box)
 
         for param in spec.params:
-            editor = self._make_editor(param)
-            editor.set(node.params.get(param.name, param.default))
+            value = node.params.get(param.name, param.default)
+            try:
+                editor = self._make_editor(param)
+                editor.set(value)
+            except Exception:  # noqa: BLE001 - one odd value must not leave a half-built page
+                _report_exception()
+                editor = _read_only_editor()
+                editor.set(value)
             editor.widget.setObjectName(param.name)
             if param.doc:
                 editor.widget.setToolTip(param.doc)
             self.editors[param.name] = editor
             form.addRow(param.name, editor.widget)
+        self._show_wiring()
 
         self.result_label = QLabel()
         self.result_label.setObjectName("resultSummary")
@@ -492,30 +633,13 @@ class InspectorWidget(QWidget):
     def _make_editor(self, p) -> _Editor:
         kind = p.kind
         name = p.name
-        if kind == "int":
-            w = QSpinBox()
-            lo = int(p.minimum) if p.minimum is not None else (
-                -DIM_RANGE if "dim" in name else -INT_RANGE + 1)
-            hi = int(p.maximum) if p.maximum is not None else (
-                DIM_RANGE if "dim" in name else INT_RANGE)
-            none_value = lo - 1 if p.optional else None
-            if p.optional:
-                lo -= 1
-                w.setSpecialValueText("None")  # shown at the minimum
-            w.setRange(lo, hi)
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(
-                lambda v: self._emit(name, None if v == none_value else int(v)))
-            return _Editor(w, lambda v: w.setValue(none_value if v is None else int(v)))
-        if kind == "float":
-            w = QDoubleSpinBox()
-            w.setDecimals(6)
-            w.setRange(p.minimum if p.minimum is not None else -1e12,
-                       p.maximum if p.maximum is not None else 1e12)
-            w.setSingleStep(0.1)
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda v: self._emit(name, float(v)))
-            return _Editor(w, lambda v: w.setValue(float(v)))
+        if kind in ("int", "float"):
+            # a spin box of Python numbers: any int the model holds (-2**63 and beyond, where
+            # QSpinBox stops at 2**31), inf/nan for floats, and None for optional params
+            w = NumberBox(int if kind == "int" else float, optional=p.optional,
+                          minimum=p.minimum, maximum=p.maximum)
+            w.valueChanged.connect(lambda v: self._emit(name, v))
+            return _Editor(w, w.setValue)
         if kind == "bool":
             w = QCheckBox()
             w.toggled.connect(lambda v: self._emit(name, bool(v)))
@@ -569,9 +693,7 @@ class InspectorWidget(QWidget):
             w = LiteralEditor()
             w.edited.connect(lambda v: self._emit(name, v))
             return _Editor(w, w.set_value)
-        w = QLineEdit()  # unknown kind: show it read-only rather than fail
-        w.setReadOnly(True)
-        return _Editor(w, lambda v: w.setText(repr(v)))
+        return _read_only_editor()  # unknown kind: show it read-only rather than fail
 
     @staticmethod
     def _parse_dims(text: str):
@@ -579,6 +701,32 @@ class InspectorWidget(QWidget):
         if len(ints) == 1 and "," not in text and "(" not in text and "[" not in text:
             return ints[0]
         return ints
+
+
+def _read_only_editor() -> _Editor:
+    w = QLineEdit()
+    w.setReadOnly(True)
+    return _Editor(w, lambda v: w.setText(repr(v)))
+
+
+def wired_params(spec, wires) -> dict[str, str]:
+    """``{param: port}`` for the params a wired input replaces. The catalog says it in the
+    param's doc ("used when other is not wired"): add's ``scalar`` when ``other`` is wired."""
+    wired = {w.port for w in wires}
+    found = {}
+    for p in spec.params:
+        m = _REPLACED_BY.search(p.doc or "")
+        if m and m.group(1) in wired:
+            found[p.name] = m.group(1)
+    return found
+
+
+_REPLACED_BY = re.compile(r"used when (\w+) is not wired")
+
+
+def _report_exception() -> None:
+    """An exception in a view's slot: to sys.excepthook (the app's log and stderr), not up."""
+    sys.excepthook(*sys.exc_info())
 
 
 def _mark_invalid(w, reason: str | None) -> None:

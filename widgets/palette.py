@@ -109,6 +109,13 @@ class PaletteWidget(QWidget):
             top.setHidden(shown == 0)
             top.setExpanded(True)
 
+    def reset(self) -> None:
+        """A new document: no filter left over from the last one (every op shown)."""
+        self.search.clear()
+        self.set_filter("")
+        self.tree.clearSelection()
+        self.tree.scrollToTop()
+
     def visible_op_keys(self) -> list[str]:
         return [k for k, it in self._op_items.items()
                 if not it.isHidden() and not it.parent().isHidden()]

@@ -18,13 +18,11 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QToolTip, QVB
 from engine._tensor import NON_LEAF_GRAD_WARNING
 
 from . import colormaps, theme
+from .fonts import monospace_font
 
 
 def _mono_font() -> QFont:
-    f = QFont("DejaVu Sans Mono")
-    f.setStyleHint(QFont.StyleHint.Monospace)
-    f.setPointSizeF(9.0)
-    return f
+    return monospace_font(9.0)
 
 
 class TensorView(QWidget):

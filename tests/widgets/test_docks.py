@@ -145,7 +145,9 @@ def test_inspector_shape_seed_dtype_flags(inspector, qtbot):
     QTest.keyClick(seed, Qt.Key.Key_Up)
     QTest.keyClick(seed, Qt.Key.Key_Up)  # each step is an edit the app merges into one
     assert events[-2:] == [("param", "n1", "seed", 1), ("param", "n1", "seed", 2)]
-    seed.setValue(seed.minimum())  # the optional seed's "None"
+    QTest.keyClick(seed, Qt.Key.Key_Down)
+    QTest.keyClick(seed, Qt.Key.Key_Down)
+    QTest.keyClick(seed, Qt.Key.Key_Down)  # below the minimum: the optional seed's "None"
     assert seed.text() == "None" and events[-1] == ("param", "n1", "seed", None)
     dtype = w.editors["dtype"].widget
     dtype.setCurrentIndex(dtype.findText("float64"))
