@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QGraphicsScene,
@@ -107,6 +107,7 @@ class BackwardView(QGraphicsView):
         self._pinned: dict = {}  # grad_fn keys expanded by the user (insertion-ordered set)
         self.limit: int | None = LOD_LIMIT
         self.last_update: dict[str, int] = {}
+        self._bounds = QRectF()  # the boxes' bounding rect, kept with the layout
         self._pending = None  # a set_graph that arrived while drawing with progress
         self._names: dict = {}
         self._syncing = False
@@ -165,6 +166,7 @@ class BackwardView(QGraphicsView):
             ticker = Ticker(progress if todo > PROGRESS_ABOVE else None, todo, PROGRESS_EVERY)
             ticker.start()
             fresh = {}
+            badges = 0  # "+N more" badges changed: the bounds change
             for key in keys:
                 box = g.boxes[key]
                 item = items.get(key)
@@ -184,7 +186,10 @@ class BackwardView(QGraphicsView):
                         item.set_step_state(0)  # a new graph has run no step yet
                 fresh[key] = item
                 item.owner_name = self._names.get(box.doc_id, box.doc_id)
-                item.set_hidden(hidden.get(key, 0))
+                n_hidden = hidden.get(key, 0)
+                if n_hidden != item.hidden:
+                    item.set_hidden(n_hidden)
+                    badges += 1
             ticker.finish()
         finally:
             self._syncing = False
@@ -197,16 +202,23 @@ class BackwardView(QGraphicsView):
         self._by_doc = by_doc
         self._current_step = None
 
-        pos = layout(g, keys, lambda k: (fresh[k].w, fresh[k].h))
-        moved = set()
-        for key, (x, y) in pos.items():
-            it = fresh[key]
-            p = it.pos()
-            if p.x() != x or p.y() != y:
-                it.setPos(x, y)
-                moved.add(key)
-        stats["moved"] = len(moved)
-        self._apply_edges(keys, moved, stats)
+        drawn = edges(g, keys)
+        same = not (stats["created"] or stats["removed"] or stats["relabelled"]) and \
+            len(drawn) == len(self._edges) and all(
+                (src, dst, k) in self._edges for src, dst, k, _ in drawn)
+        if not same:  # same boxes, same arrows (a value edit): nothing moves
+            pos = layout(g, keys, lambda k: (fresh[k].w, fresh[k].h))
+            moved = set()
+            for key, (x, y) in pos.items():
+                it = fresh[key]
+                p = it.pos()
+                if p.x() != x or p.y() != y:
+                    it.setPos(x, y)
+                    moved.add(key)
+            stats["moved"] = len(moved)
+            self._apply_edges(drawn, moved, stats)
+        if not same or badges:
+            self._bounds = self._items_bounds()
 
         show_placeholder = not fresh
         if show_placeholder != (self.placeholder.scene() is scene):
@@ -215,17 +227,32 @@ class BackwardView(QGraphicsView):
             else:
                 scene.removeItem(self.placeholder)
         m = FIT_MARGIN  # tight: scroll bars show only when the graph does not fit
-        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-m, -m, m, m))
+        rect = self._bounds if fresh else scene.itemsBoundingRect()
+        scene.setSceneRect(rect.adjusted(-m, -m, m, m))
         self._update_bar()
         if stats["created"] or stats["removed"]:  # a new picture: fit it again
             self._needs_fit = self._auto_fit = True
             if self.isVisible():
                 self.fit()
 
-    def _apply_edges(self, keys: list, moved: set, stats: dict) -> None:
+    def _items_bounds(self) -> QRectF:
+        """What itemsBoundingRect would say, from the boxes (arrows run between them)."""
+        if not self._items:
+            return QRectF()
+        xs0, ys0, xs1, ys1 = [], [], [], []
+        for it in self._items.values():
+            r = it.boundingRect()
+            p = it.pos()
+            xs0.append(p.x() + r.left())
+            ys0.append(p.y() + r.top())
+            xs1.append(p.x() + r.right())
+            ys1.append(p.y() + r.bottom())
+        return QRectF(min(xs0), min(ys0), max(xs1) - min(xs0), max(ys1) - min(ys0))
+
+    def _apply_edges(self, drawn: list, moved: set, stats: dict) -> None:
         old, scene, items = self._edges, self._scene, self._items
         new: dict = {}
-        for src, dst, k, n in edges(self._graph, keys):
+        for src, dst, k, n in drawn:
             ekey = (src, dst, k)
             e = old.pop(ekey, None)
             offset = (k - (n - 1) / 2) * 10.0
@@ -434,7 +461,7 @@ class BackwardView(QGraphicsView):
     def fit(self) -> None:
         """The whole graph when it fits at a readable scale (at most 1:1, centred); else
         ``MIN_FIT_ZOOM`` with the root end (top) in view, centred on the root."""
-        rect = self._scene.itemsBoundingRect()
+        rect = self._bounds if self._items else self._scene.itemsBoundingRect()
         self._needs_fit = False
         if rect.isEmpty():
             return
