@@ -36,29 +36,36 @@ class Box:
     "leaf" or "root". `succ` lists the successor keys in next_functions order (repeated for a
     repeated input: mul(x, x))."""
 
-    __slots__ = ("key", "kind", "title", "subtitle", "doc_id", "fn", "tensor", "succ", "rank")
+    __slots__ = ("key", "kind", "title", "subtitle", "doc_id", "fn", "tensor", "succ", "rank",
+                 "fn_index")
 
     def __init__(self, key, kind, title, subtitle, doc_id, fn=None, tensor=None) -> None:
         self.key, self.kind, self.title, self.subtitle = key, kind, title, subtitle
         self.doc_id, self.fn, self.tensor = doc_id, fn, tensor
         self.succ: list = []
         self.rank = 0  # breadth-first order from the roots
+        self.fn_index = -1  # among the grad_fns only
 
 
 class BackwardGraph:
-    """The whole walked graph: `boxes` {key: Box} in breadth-first order from the roots."""
+    """The walked graph: `boxes` {key: Box} in breadth-first order from the roots. A walk
+    stopped at `stop` grad_fns (`partial`) has boxes for those, their successors and leaves
+    only; `n_fns` still counts every reachable grad_fn."""
 
     def __init__(self) -> None:
         self.boxes: dict = {}
         self.by_fn: dict[int, object] = {}  # id(grad_fn) -> key (the boxes keep fns alive)
         self.by_doc: dict[str, list] = {}  # doc node id -> its keys
         self.n_fns = 0
+        self.n_boxed_fns = 0
+        self.partial = False
 
     def _add(self, box: Box) -> Box:
         box.rank = len(self.boxes)
         self.boxes[box.key] = box
         if box.kind == "fn":
-            self.n_fns += 1
+            box.fn_index = self.n_boxed_fns
+            self.n_boxed_fns += 1
             self.by_fn[id(box.fn)] = box.key
         if box.doc_id is not None:
             self.by_doc.setdefault(box.doc_id, []).append(box.key)
@@ -91,10 +98,13 @@ def _reachable(fns) -> set[int]:
     return out
 
 
-def walk(values: dict, names: dict | None = None, root: str | None = None) -> BackwardGraph:
+def walk(values: dict, names: dict | None = None, root: str | None = None,
+         stop: int | None = None) -> BackwardGraph:
     """The backward graph of `values` {doc node id: Tensor | None}: with `root`, only what
     backward from that node reaches; else every recorded graph (roots = tensors no other
-    tensor's graph consumes). `names` {doc id: variable name} labels the boxes."""
+    tensor's graph consumes). `names` {doc id: variable name} labels the boxes. With `stop`,
+    only the first `stop` grad_fns (breadth-first) are expanded: the cost of an update is
+    bounded by what the level-of-detail cut draws, not by the graph (the rest is counted)."""
     names = names or {}
     g = BackwardGraph()
     tensors = {k: v for k, v in values.items() if v is not None}
@@ -142,6 +152,10 @@ def walk(values: dict, names: dict | None = None, root: str | None = None) -> Ba
             queue.append(fbox)
     while queue:  # breadth-first: an internal grad_fn inherits its first parent's node
         box = queue.popleft()
+        if stop is not None and box.fn_index >= stop:  # the rest of the queue too (FIFO)
+            queue.appendleft(box)
+            g.partial = True
+            break
         for i, (nxt, _) in enumerate(box.fn.next_functions):
             if nxt is None:
                 continue
@@ -159,6 +173,17 @@ def walk(values: dict, names: dict | None = None, root: str | None = None) -> Ba
                 g._add(Box(lkey, "leaf", label or shape_text(leaf),
                            shape_text(leaf) if label else "", vid, tensor=leaf))
                 nbox.succ.append(lkey)
+    g.n_fns = g.n_boxed_fns
+    if g.partial:  # count what is beyond the frontier, by identity only
+        seen = set(g.by_fn)
+        stack = [b.fn for b in queue]
+        while stack:
+            fn = stack.pop()
+            for nxt, _ in fn.next_functions:
+                if nxt is not None and id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+        g.n_fns = len(seen)
     return g
 
 

@@ -110,6 +110,7 @@ class BackwardView(QGraphicsView):
         self._bounds = QRectF()  # the boxes' bounding rect, kept with the layout
         self._pending = None  # a set_graph that arrived while drawing with progress
         self._names: dict = {}
+        self._args: tuple = ({}, None, None)  # the last set_graph's (values, names, root)
         self._syncing = False
         self._needs_fit = True
         self._auto_fit = True  # refit on resize until the user zooms
@@ -141,10 +142,21 @@ class BackwardView(QGraphicsView):
         if self.progress.is_running():  # called back while "Show all" draws: after it
             self._pending = (values, names, root)
             return
-        self._graph = g = walk(values, names, root)
+        self._args = (values, names, root)
         self._names = names or {}
-        self._pinned = {k: None for k in self._pinned if k in g.boxes}
+        self._walk()
         self._refresh()
+
+    def _walk(self, full: bool = False) -> BackwardGraph:
+        """Walk the graph of the last `set_graph` as far as the cut needs (all of it when
+        `full`, or when the user expanded boxes: their keys may lie anywhere)."""
+        stop = None if (full or self._pinned or self.limit is None) else self.limit
+        self._graph = g = walk(*self._args, stop=stop)
+        self._pinned = {k: None for k in self._pinned if k in g.boxes}
+        return g
+
+    def _full_graph(self) -> BackwardGraph:
+        return self._walk(full=True) if self._graph.partial else self._graph
 
     def _refresh(self, progress=None) -> None:
         keys, hidden = select(self._graph, self.limit, self._pinned)
@@ -311,6 +323,7 @@ class BackwardView(QGraphicsView):
     def _grow(self, limit: int | None, text: str) -> None:
         before = self.limit
         self.limit = limit
+        self._walk()
         keys, hidden = select(self._graph, limit, self._pinned)
         todo = len(set(keys) - self._items.keys())
         if todo <= PROGRESS_ABOVE:
@@ -323,6 +336,7 @@ class BackwardView(QGraphicsView):
                 self._apply(keys, hidden, progress)
             except Cancelled:
                 self.limit = before  # back to what was drawn; the extra items go again
+                self._walk()
                 self._refresh()
                 raise
         self._update_bar()
@@ -332,7 +346,7 @@ class BackwardView(QGraphicsView):
 
     def expand_box(self, key) -> None:
         """Show the successors of the box `key` (its "+N more")."""
-        anchor = self._graph.anchor(key)
+        anchor = self._full_graph().anchor(key)
         if anchor is not None and anchor not in self._pinned:
             self._pinned[anchor] = None
             self._refresh()
@@ -384,7 +398,7 @@ class BackwardView(QGraphicsView):
         """Select every box of `doc_id` (None clears), drawing it first if the level-of-detail
         cut hid it; emits nothing."""
         if doc_id is not None and doc_id not in self._by_doc:
-            self._reveal(self._graph.by_doc.get(doc_id, ()))
+            self._reveal(self._full_graph().by_doc.get(doc_id, ()))
         self._syncing = True
         try:
             self._scene.clearSelection()
@@ -414,7 +428,7 @@ class BackwardView(QGraphicsView):
         """Mark `grad_fn` as running now (None clears) and `visited` grad_fns as run; a step
         in the part the level-of-detail cut hides is drawn first."""
         if grad_fn is not None and id(grad_fn) not in self._by_fn:
-            key = self._graph.by_fn.get(id(grad_fn))
+            key = self._full_graph().by_fn.get(id(grad_fn))
             if key is not None:
                 self._reveal([key])
         done = {id(f) for f in visited}
@@ -436,12 +450,15 @@ class BackwardView(QGraphicsView):
     def find_fn(self, name: str, doc_id: str | None = None):
         """The grad_fn called `name` belonging to `doc_id` (for a schedule of (name, id)),
         drawn or not."""
-        g = self._graph
-        keys = g.by_doc.get(doc_id, ()) if doc_id is not None else g.boxes
-        for k in keys:
-            b = g.boxes[k]
-            if b.kind == "fn" and b.title == name:
-                return b.fn
+        for full in (False, True):
+            g = self._full_graph() if full else self._graph
+            keys = g.by_doc.get(doc_id, ()) if doc_id is not None else g.boxes
+            for k in keys:
+                b = g.boxes[k]
+                if b.kind == "fn" and b.title == name:
+                    return b.fn
+            if not g.partial:
+                break
         return None
 
     def current_step_item(self) -> BackwardItem | None:

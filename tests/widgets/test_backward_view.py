@@ -466,3 +466,19 @@ def test_show_all_reports_progress_and_cancels(qtbot):
     assert fns_shown(v) == v.graph().n_fns and v.lod_message() == ""
     assert v.progress.callbacks - calls >= 3 and not v.progress.was_cancelled
     assert len(v.scene().items()) == len(v.graph_items()) + len(v.edge_items())
+
+
+def test_the_walk_is_bounded_by_the_cut():
+    """An update walks (makes boxes for) what the cut draws plus its frontier, whatever the
+    graph's size; the rest is only counted, and the count is exact."""
+    from widgets.backward_graph import walk
+    from widgets.backward_view import LOD_LIMIT
+    sizes = {}
+    for n in (3000, 6000):
+        values = big_values(n)
+        part, full = walk(values, stop=LOD_LIMIT), walk(values)
+        assert part.partial and not full.partial
+        assert part.n_fns == full.n_fns == n + 5
+        assert all(full.boxes[k].title == b.title for k, b in part.boxes.items())
+        sizes[n] = len(part.boxes)
+    assert sizes[3000] == sizes[6000] < LOD_LIMIT + 20
