@@ -1,8 +1,9 @@
 """The op catalog: every node type a person can place, declared once.
 
 Palette, inspector, validation, execution and code export all read ``CATALOG``; adding an op is
-adding one row in ``catalog_ops.py``. ``call`` runs the op on a torch-like module (``engine``, or the real ``torch``
-in parity tests); ``code`` writes it as a PyTorch expression over variable names.
+adding one row in ``catalog_ops.py``. ``call`` runs the op on a torch-like module (``engine``,
+or the real ``torch`` in parity tests); ``code`` writes it as a PyTorch expression over
+variable names.
 """
 from __future__ import annotations
 
