@@ -65,7 +65,8 @@ def _restore_node(doc: Document, node) -> None:
     """Re-create a removed node with the same id, name, parameters and flags."""
     doc.add_node(node.op, name=node.name, params=copy.deepcopy(node.params), pos=node.pos,
                  requires_grad=node.requires_grad, node_id=node.id,
-                 retain_grad=node.retain_grad, frozen_output=node.frozen_output)
+                 retain_grad=node.retain_grad, frozen_output=node.frozen_output,
+                 frozen=node.frozen)
 
 
 def _wire_key(w: Wire):
@@ -348,7 +349,7 @@ class Paste(DocCommand):
                                     requires_grad=bool(item.get("requires_grad", False)))
                 done.append(node.id)
                 self.id_map[item["id"]] = node.id
-                for flag in ("retain_grad", "frozen_output"):
+                for flag in ("retain_grad", "frozen_output", "frozen"):
                     if item.get(flag):
                         doc.set_flag(node.id, flag, True)
             for w in sorted(self.fragment.get("wires", []),

@@ -192,3 +192,14 @@ def test_unique_name():
     assert C.unique_name(d, "e") == "e_2"
     assert C.unique_name(d, "free") == "free"
     assert C.unique_name(d, None) is None
+
+
+def test_a_frozen_parameter_stays_frozen_through_delete_undo_and_paste(stack, doc):
+    """Fine-tuning's frozen w is the model's `frozen` flag: undo and paste must carry it."""
+    doc.set_flag("n2", "frozen", True)
+    frag = {"nodes": [n for n in doc.to_dict()["nodes"] if n["id"] == "n2"], "wires": []}
+    run(stack, doc, C.RemoveNodes(doc, ["n2"], []))
+    stack.undo()
+    assert doc.is_frozen("n2")
+    cmd = run(stack, doc, C.Paste(doc, frag, (40, 40)))
+    assert doc.is_frozen(cmd.id_map["n2"])
