@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy as _copy
 import itertools
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -135,7 +136,13 @@ class Document(DocumentQueries):
     def _emit(self, kind: str, **kw) -> None:
         ev = DocumentEvent(kind, **kw)
         for cb in list(self._subscribers):
-            cb(ev)
+            try:
+                cb(ev)
+            except Exception:
+                # The mutation has happened: a raising view must neither stop the other
+                # subscribers nor reach the command that made it (which would then record no
+                # undo step for a change that stands). The hook shows it in the app's log.
+                sys.excepthook(*sys.exc_info())
 
     # -- lookups --------------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
