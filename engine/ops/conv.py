@@ -109,6 +109,9 @@ def _conv_padding(padding, k, d, s):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    if input._data.ndim == 3:  # torch: unsqueeze, convolve, squeeze (SqueezeBackward1 on top)
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                      groups).squeeze(0)
     x, squeeze = _unbatched(input._data, "conv2d")
     w = weight._data
     s, d = _pair(stride), _pair(dilation)

@@ -414,7 +414,7 @@ class Module:
                 p._data = fn(p._data)
                 if p._grad is not None:
                     p._grad._data = fn(p._grad._data)
-        for key, b in self._buffers.items():
+        for b in self._buffers.values():
             if b is not None:
                 b._data = fn(b._data)
         return self
