@@ -65,6 +65,7 @@ torch.randn = _factory(lambda s: _rng.standard_normal(s))
 def run(code: str, use_engine: bool) -> str:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
+    env["OMP_NUM_THREADS"] = "1"  # torch's thread pool only contends on a shared machine
     src = PREAMBLE.format(engine=use_engine) + textwrap.dedent(code)
     res = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env,
                          timeout=300)
