@@ -108,6 +108,40 @@ def numpy_three_gemms(n=512):
     return run
 
 
+def nn_mlp_step(lib, loss="mse", batch=16):
+    """nn.Sequential of three nn.Linear (32-64-64-10) with ReLU and MSELoss or
+    CrossEntropyLoss: zero_grad + forward + backward, 20 steps on one small batch."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                          nn.Linear(64, 10))
+    rng = np.random.default_rng(0)
+    x = lib.from_numpy(rng.standard_normal((batch, 32)).astype(np.float32))
+    if loss == "mse":
+        loss_fn = nn.MSELoss()
+        y = lib.from_numpy(rng.standard_normal((batch, 10)).astype(np.float32))
+    else:
+        loss_fn = nn.CrossEntropyLoss()
+        y = lib.from_numpy(rng.integers(0, 10, batch))
+
+    def run():
+        for _ in range(20):
+            model.zero_grad()
+            loss_fn(model(x), y).backward()
+    return run
+
+
+def module_call(lib):
+    """1000 calls of nn.Identity on a tensor: the cost of Module.__call__ itself."""
+    m = lib.nn.Identity()
+    x = lib.ones(2)
+
+    def run():
+        for _ in range(1000):
+            m(x)
+    return run
+
+
 def interleaved(fns: dict, repeat: int) -> dict:
     """Best-of-``repeat`` time of each function, run in turns (A, B, C, A, B, C...) so that
     load from other processes on this shared machine hits all of them alike."""
@@ -141,6 +175,12 @@ def main(repeat: int = 25) -> None:
     print(_line("chain 1000x tanh(h*1.01+0.1), 16 values, fwd+bwd", r))
     r = interleaved(_libs(mlp_graph), repeat)
     print(_line("MLP-like graph, 333x relu(h @ W + b), 8x32 (~1000 nodes), fwd+bwd", r))
+    for loss in ("mse", "ce"):
+        r = interleaved(_libs(lambda lib, loss=loss: nn_mlp_step(lib, loss)), repeat)
+        print(_line(f"nn.Linear MLP 32-64-64-10, batch 16, {loss} loss, 20x zero_grad+fwd+bwd",
+                    r))
+    r = interleaved(_libs(module_call), repeat)
+    print(_line("Module.__call__ (nn.Identity), per call", r, 1e3, "us"))
     r = {k: fn() for k, fn in _libs(two_op_backward).items()}
     print(_line("backward() of (a*2).sum() (best of 3000)", r, 1e6, "us"))
     fns = _libs(matmul_fb)

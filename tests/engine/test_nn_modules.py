@@ -289,6 +289,7 @@ def test_registration_traversal_and_dedup():
     n = Net()
     assert [k for k, _ in n.named_parameters()] == ["scale", "shared.weight", "shared.bias"]
     assert len(list(n.parameters())) == 3
+    assert [id(p) for p in n.parameters()] == [id(p) for _, p in n.named_parameters()]
     assert [k for k, _ in n.named_modules()] == ["", "shared", "seq", "seq.1"]
     assert [k for k, _ in n.named_children()] == ["shared", "seq"]
     assert list(n.state_dict()) == ["scale", "steps", "shared.weight", "shared.bias",
