@@ -381,3 +381,28 @@ def test_lazy_linear_infers_in_features(torch):
     bound = 1 / np.sqrt(7)
     assert np.all(np.abs(e.bias.detach().numpy()) <= bound)
     assert repr(e) == "Linear(in_features=7, out_features=4, bias=True)"
+
+
+@pytest.mark.parametrize("call", [
+    "nn.Module(foo=1)", "nn.Module(1)",
+    "nn.Linear(2, 2)(lib.ones(2, 2, dtype=lib.float64))",
+    "nn.Conv2d(3, 4, 3)(lib.ones(1, 2, 5, 5))",
+    "nn.MaxPool2d(2, padding=2)(lib.ones(1, 1, 4, 4))",
+    "nn.BatchNorm1d(3)(lib.ones(2, 3, 4, 5))", "nn.BatchNorm1d(3)(lib.ones(1, 3))",
+    "nn.Embedding(3, 2)(lib.tensor([3]))", "nn.Embedding(3, 2)(lib.tensor([1.0]))",
+    "nn.LayerNorm(4)(lib.ones(2, 3))", "nn.Dropout(-0.1)",
+    "nn.Sequential(nn.ReLU())[1]", "nn.ModuleList([nn.ReLU()])[-2]",
+    "nn.Linear(2, 2).to(lib.int64)",
+])
+def test_module_errors_match_torch(torch, call):
+    same_error(lambda: eval(call, {"nn": torch.nn, "lib": torch}),
+               lambda: eval(call, {"nn": enn, "lib": engine}))
+
+
+def test_deepcopy_keeps_parameters_and_buffers(torch):
+    import copy
+    m = enn.Sequential(enn.Linear(2, 3), enn.BatchNorm1d(3))
+    m2 = copy.deepcopy(m)
+    assert type(m2[0].weight).__name__ == "Parameter" and m2[0].weight is not m[0].weight
+    assert list(m2.state_dict()) == list(m.state_dict())
+    np.testing.assert_array_equal(m2[0].weight.detach().numpy(), m[0].weight.detach().numpy())
