@@ -438,7 +438,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         from ... import _dtype
-        from ..._tensor import device as _device
+        from ... import device as _device
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
@@ -453,8 +453,8 @@ class Module:
                 dev = a
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-        if dev is not None:
-            _device(str(dev))  # only "cpu" exists; anything else raises
+        if dev is not None:  # the tensor API's rule (and error text) for devices
+            Tensor._make(np.empty(0, dtype=np.float32)).to(dev)
         if dtype is not None:
             if not dtype.is_floating_point:
                 raise TypeError(
@@ -480,8 +480,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        from ..._tensor import device as _device
-        _device("cuda")  # raises: this engine runs on the CPU only
+        Tensor._make(np.empty(0, dtype=np.float32)).to("cuda")  # raises, as a CPU-only torch
         return self  # pragma: no cover
 
     # -- state dict --------------------------------------------------------------------------
