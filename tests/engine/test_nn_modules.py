@@ -406,3 +406,35 @@ def test_deepcopy_keeps_parameters_and_buffers(torch):
     assert type(m2[0].weight).__name__ == "Parameter" and m2[0].weight is not m[0].weight
     assert list(m2.state_dict()) == list(m.state_dict())
     np.testing.assert_array_equal(m2[0].weight.detach().numpy(), m[0].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("expr", ["nn.ReLU(inplace=True)", "nn.LeakyReLU(0.1, inplace=True)",
+                                  "nn.ELU(inplace=True)", "nn.SiLU(inplace=True)",
+                                  "nn.Dropout(0.0, inplace=True)"])
+def test_inplace_activations_match_torch(torch, expr):
+    t, e = pair(torch, expr)
+    a = RNG.standard_normal((3, 4)).astype(np.float32)
+    res = []
+    for lib, mod in ((torch, t), (engine, e)):
+        x = lib.tensor(a, requires_grad=True)
+        h = x * 1
+        out = mod(h)
+        assert out is h
+        out.sum().backward()
+        res.append((_grad_fn_name(out), out.detach().numpy(), x.grad.numpy()))
+        plain = lib.tensor(a)
+        assert mod(plain) is plain
+    assert res[1][0] == res[0][0]
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(res[1][2], res[0][2], rtol=1e-5, atol=1e-8)
+    if "Dropout" not in expr:  # p=0 dropout returns its input untouched
+        same_error(lambda: t(torch.ones(2, requires_grad=True)),
+                   lambda: e(engine.ones(2, requires_grad=True)))
+
+
+def test_inplace_dropout_in_training_is_a_mul_():
+    engine.manual_seed(0)
+    h = engine.ones(50, 40, requires_grad=True) * 1
+    out = enn.Dropout(0.5, inplace=True)(h)
+    assert out is h and out.grad_fn.name() == "MulBackward0"
+    assert set(np.unique(out.detach().numpy())) == {0.0, 2.0}
