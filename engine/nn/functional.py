@@ -7,6 +7,7 @@ __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_soft
 
 from ..ops import nn_ops
 from ..ops.activation import (  # noqa: F401 - MODULE_FUNCTIONS below
+    LeakyReluBackward1,
     apply_inplace,
     dropout,
     elu,
@@ -18,7 +19,6 @@ from ..ops.activation import (  # noqa: F401 - MODULE_FUNCTIONS below
 )
 from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from ..ops.nn_ops import (
-    LeakyReluBackward0,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -44,12 +44,6 @@ log_softmax = nn_ops.f_log_softmax
 
 def relu(input, inplace=False):
     return apply_inplace(_relu, input) if inplace else _relu(input)
-
-
-class LeakyReluBackward1(LeakyReluBackward0):
-    """leaky_relu_ (in place): torch's name for the node."""
-
-    __slots__ = ()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

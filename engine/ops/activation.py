@@ -6,7 +6,14 @@ import numpy as np
 
 from ..autograd.graph import Node
 from ._util import attach, grad_enabled, wrap
-from .nn_ops import _check_reduction, _grad_scale, _legacy_reduction, _numel, _reduce
+from .nn_ops import (
+    LeakyReluBackward0,
+    _check_reduction,
+    _grad_scale,
+    _legacy_reduction,
+    _numel,
+    _reduce,
+)
 from .reduction import _dtype_title
 
 __all__ = ["elu", "softplus", "silu", "huber_loss", "smooth_l1_loss", "l1_loss", "dropout"]
@@ -39,6 +46,12 @@ def _record(out, input, node_cls, **attrs):
         node.save(input)
         attach(out, node)
     return out
+
+
+class LeakyReluBackward1(LeakyReluBackward0):
+    """leaky_relu_ (in place): torch's name for the node."""
+
+    __slots__ = ()
 
 
 class EluBackward0(Node):
