@@ -1,0 +1,193 @@
+"""Walk the recorded calls back from a backward root and write the document.
+
+A tensor becomes an op node when the graph runs through it: it has a ``grad_fn``, or it was
+made from tensors requiring grad without recording one (under no_grad, by ``detach``). Every
+other tensor is a leaf: a literal ``tensor`` node holding its value at this moment, marked
+requires_grad when the script's tensor is. Nothing is dropped: a tensor on the path that the
+catalog cannot place stops the import with the line that made it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import Tensor
+
+from .. import catalog
+from ..model import Document
+from .binding import Bound, bind, display
+from .errors import ScriptImportError
+from .tracer import INPLACE, REC, RETAIN
+
+_TUPLE_OUTPUT_OK = frozenset({"max", "min"})  # (values, indices): values is the node
+
+
+class Built:
+    """The document plus, per node id, the script's tensor it stands for."""
+
+    def __init__(self, doc, tensors, leaves, retained, root_id) -> None:
+        self.doc = doc
+        self.tensors = tensors  # node id -> the script's tensor
+        self.leaves = leaves  # node ids of leaves requiring grad
+        self.retained = retained  # node ids of retain_grad non-leaves
+        self.root_id = root_id
+        self.values: dict = {}  # node id -> (dtype, array) at the moment of backward
+
+
+def _dtype_name(t: Tensor) -> str:
+    name = str(t.dtype).removeprefix("torch.")
+    if name not in catalog.DTYPES:
+        raise ScriptImportError(f"a tensor of dtype {t.dtype} has no literal node", None,
+                                "unsupported")
+    return name
+
+
+def _expands(t: Tensor, rec) -> bool:
+    if t.grad_fn is not None:
+        return True
+    return rec is not None and rec[0].touches_grad and not t.requires_grad
+
+
+class Builder:
+    def __init__(self, source_info, param_names=None) -> None:
+        self.source = source_info
+        self.param_names = param_names or {}  # id(tensor) -> module path (``model.0.weight``)
+
+    def build(self, root: Tensor, gradient, retain_graph) -> Built:
+        plan: dict[int, tuple] = {}
+        order: list[int] = []
+        stack: list[tuple[Tensor, bool]] = [(root, False)]
+        while stack:
+            t, done = stack.pop()
+            k = id(t)
+            if done:
+                order.append(k)
+                continue
+            if k in plan:
+                continue
+            rec = t.__dict__.get(REC)
+            if not _expands(t, rec):
+                plan[k] = ("leaf", t, rec, None)
+                order.append(k)
+                continue
+            if rec is None:
+                raise ScriptImportError(
+                    f"a tensor made by {type(t.grad_fn).__name__} came from an API the "
+                    "importer does not trace (no script line recorded)", None, "unsupported")
+            call, index = rec
+            changed = t.__dict__.get(INPLACE)
+            if changed is not None:
+                line, api = changed
+                raise ScriptImportError(f"{display(api)} changed a tensor of the graph in "
+                                        "place: in-place ops have no catalog node", line,
+                                        "unsupported")
+            bound = bind(call)
+            if index is not None and (index != 0 or bound.key not in _TUPLE_OUTPUT_OK):
+                raise ScriptImportError(f"{display(call.api)} returns several tensors: a "
+                                        "node has one output", call.line, "unsupported")
+            plan[k] = ("op", t, rec, bound)
+            stack.append((t, True))
+            for v in reversed(list(_inputs(bound))):
+                if isinstance(v, Tensor) and id(v) not in plan:
+                    stack.append((v, False))
+        return self._document(plan, order, root, gradient, retain_graph)
+
+    # -- writing ------------------------------------------------------------------------------
+    def _document(self, plan, order, root, gradient, retain_graph) -> Built:
+        doc = Document()
+        ids: dict[int, str] = {}
+        tensors, leaves, retained = {}, [], []
+        regions: dict[object, set] = {}
+
+        def seq(k):
+            rec = plan[k][2]
+            return rec[0].seq if rec is not None else 0
+
+        for k in sorted(order, key=seq):  # creation order: inputs come before outputs
+            kind, t, rec, bound = plan[k]
+            name = self._name(t, rec, "t" if kind == "leaf" else bound.key.rsplit(".", 1)[-1])
+            name = name if _free(doc, name) else doc.unique_name(name)
+            if kind == "leaf":
+                node = doc.add_node("tensor", name, _literal(t),
+                                    requires_grad=bool(t.requires_grad))
+                if t.requires_grad:
+                    leaves.append(node.id)
+            else:
+                node = doc.add_node(bound.key, name, bound.params)
+                if t.__dict__.get(RETAIN):
+                    doc.set_flag(node.id, "retain_grad", True)
+                    retained.append(node.id)
+                call = rec[0]
+                if not call.grad_enabled:
+                    block = self.source.no_grad_block(call.line)
+                    regions.setdefault(block, set()).add(node.id)
+            ids[k] = node.id
+            tensors[node.id] = t
+        for k in order:
+            kind, t, _, bound = plan[k]
+            if kind != "op":
+                continue
+            for port, v in bound.inputs.items():
+                values = v if isinstance(v, list) else [v]
+                for i, x in enumerate(values):
+                    if x is None:
+                        continue
+                    src = ids[id(x)] if isinstance(x, Tensor) else self._constant(doc, x, t)
+                    doc.connect(src, ids[k], port, i)
+        for block, members in regions.items():
+            title = "torch.no_grad()" if block is None else f"torch.no_grad() (line {block[0]})"
+            doc.add_region(title, members)
+        root_id = ids[id(root)]
+        doc.set_setting("root", root_id)
+        doc.set_setting("seed", _seed(gradient, root))
+        doc.set_setting("retain_graph", bool(retain_graph))
+        for nid, pos in doc.layered_layout().items():
+            doc.move_node(nid, (40.0 + pos[0], 40.0 + pos[1]))
+        return Built(doc, tensors, leaves, retained, root_id)
+
+    def _name(self, t, rec, fallback) -> str:
+        path = self.param_names.get(id(t))
+        if path:
+            return path.replace(".", "_")
+        if rec is not None:
+            name = self.source.name_for(rec[0].span, rec[1])
+            if name:
+                return name
+        return fallback
+
+    @staticmethod
+    def _constant(doc, value, out: Tensor) -> str:
+        """A Python number where the node needs a tensor (``2 - x``): a 0-dim literal of the
+        dtype torch would give the scalar next to ``out``."""
+        if isinstance(value, bool):
+            dtype = "bool"
+        elif isinstance(value, int):
+            dtype = "int64"
+        else:
+            dtype = _dtype_name(out) if out.is_floating_point() else "float32"
+        return doc.add_node("tensor", doc.unique_name("c"),
+                            {"value": value, "dtype": dtype}).id
+
+
+def _inputs(bound: Bound):
+    for v in bound.inputs.values():
+        if isinstance(v, list):
+            yield from v
+        else:
+            yield v
+
+
+def _free(doc, name) -> bool:
+    return catalog.is_valid_name(name) and all(n.name != name for n in doc.nodes.values())
+
+
+def _literal(t: Tensor) -> dict:
+    return {"value": t.detach().numpy().tolist(), "dtype": _dtype_name(t)}
+
+
+def _seed(gradient, root):
+    if gradient is None:
+        return None
+    g = gradient.detach().numpy() if isinstance(gradient, Tensor) else np.asarray(gradient)
+    if g.shape == tuple(root.shape) and np.all(g == 1):
+        return "ones"
+    return g.tolist()
