@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Build tensor/op graphs and watch PyTorch-style autograd. Without a subcommand (or "
         "with just a FILE) the GUI opens."))
     p.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
-    sub = p.add_subparsers(dest="command", metavar="{run,export,check,import}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{run,export,check,import}",
+                           parser_class=_Parser)
     r = sub.add_parser("run", help="run a graph: every node's value, grad_fn, requires_grad")
     r.add_argument("file")
     r.add_argument("--backward", nargs="?", const="", metavar="NODE", default=None,

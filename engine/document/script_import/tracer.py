@@ -127,13 +127,23 @@ class Tracer:
         call = Call(self.seq, api, fn, args, kwargs, line, span, engine.is_grad_enabled(),
                     False, tuple(self.module_stack))
         inputs = list(call.tensors())
-        call.touches_grad = any(t.requires_grad for t in inputs)
+        # on the way from a tensor requiring grad (directly, or through no_grad ops and
+        # detach): the builder may place it as an op; any other call is kept for its name
+        # only, not holding its inputs alive (data preparation can be large)
+        call.touches_grad = any(t.requires_grad or _touches(t) for t in inputs)
+        if not call.touches_grad:
+            call.args, call.kwargs = (), {}
         ids = {id(t) for t in inputs}
         for i, o in enumerate(outs):
             # an op that hands back its own input (x.contiguous(), flatten over one dim)
             # keeps that tensor's producer: re-tagging it would make a cycle
             if isinstance(o, Tensor) and id(o) not in ids:
                 o.__dict__[REC] = (call, i if isinstance(out, tuple) else None)
+
+
+def _touches(t) -> bool:
+    rec = t.__dict__.get(REC)
+    return rec is not None and rec[0].touches_grad
 
 
 def _public_functions(module, names):
