@@ -17,8 +17,10 @@ class ScriptImportError(Exception):
         self.script = script
 
     def __str__(self) -> str:
-        where = f"{self.script}:{self.line}: " if self.script and self.line else (
-            f"line {self.line}: " if self.line else "")
+        if self.script:
+            where = f"{self.script}:{self.line}: " if self.line else f"{self.script}: "
+        else:
+            where = f"line {self.line}: " if self.line else ""
         return where + self.message
 
     def to_json(self) -> dict:
