@@ -16,7 +16,7 @@ from engine.document import export, fileformat
 from engine.document.execution import Executor
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
-NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp"]
+NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp", "tutorial_script"]
 
 
 def load(name):

@@ -140,8 +140,10 @@ class Builder:
         doc.set_setting("root", root_id)
         doc.set_setting("seed", _seed(gradient, root))
         doc.set_setting("retain_graph", bool(retain_graph))
-        for nid, pos in doc.layered_layout().items():
-            doc.move_node(nid, (40.0 + pos[0], 40.0 + pos[1]))
+        layout = doc.layered_layout()  # columns left to right, centred on y = 0
+        top = min((y for _, y in layout.values()), default=0.0)
+        for nid, (x, y) in layout.items():
+            doc.move_node(nid, (40.0 + x, 40.0 + y - top))
         return Built(doc, tensors, leaves, retained, root_id)
 
     def _name(self, t, rec, fallback) -> str:
