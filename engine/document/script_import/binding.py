@@ -79,9 +79,19 @@ def _default_of(param: inspect.Parameter):
     return None if d is inspect.Parameter.empty or _is_sentinel(d) else d
 
 
+_SIGNATURES: dict = {}
+
+
+def _signature(fn) -> inspect.Signature:
+    sig = _SIGNATURES.get(fn)
+    if sig is None:
+        sig = _SIGNATURES[fn] = inspect.signature(fn)
+    return sig
+
+
 def _bind(call):
     try:
-        sig = inspect.signature(call.fn)
+        sig = _signature(call.fn)
         ba = sig.bind(*call.args, **call.kwargs)
     except (TypeError, ValueError) as e:  # pragma: no cover - the call itself succeeded
         raise ScriptImportError(f"{display(call.api)}: cannot read its arguments ({e})",

@@ -102,10 +102,11 @@ class Builder:
             rec = plan[k][2]
             return rec[0].seq if rec is not None else 0
 
+        names = _Names()
         for k in sorted(order, key=seq):  # creation order: inputs come before outputs
             kind, t, rec, bound = plan[k]
-            name = self._name(t, rec, "t" if kind == "leaf" else bound.key.rsplit(".", 1)[-1])
-            name = name if _free(doc, name) else doc.unique_name(name)
+            name = names.unique(
+                self._name(t, rec, "t" if kind == "leaf" else bound.key.rsplit(".", 1)[-1]))
             if kind == "leaf":
                 node = doc.add_node("tensor", name, _literal(t),
                                     requires_grad=bool(t.requires_grad))
@@ -131,7 +132,8 @@ class Builder:
                 for i, x in enumerate(values):
                     if x is None:
                         continue
-                    src = ids[id(x)] if isinstance(x, Tensor) else self._constant(doc, x, t)
+                    src = ids[id(x)] if isinstance(x, Tensor) else \
+                        self._constant(doc, names, x, t)
                     doc.connect(src, ids[k], port, i)
         for block, members in regions.items():
             title = "torch.no_grad()" if block is None else f"torch.no_grad() (line {block[0]})"
@@ -157,7 +159,7 @@ class Builder:
         return fallback
 
     @staticmethod
-    def _constant(doc, value, out: Tensor) -> str:
+    def _constant(doc, names, value, out: Tensor) -> str:
         """A Python number where the node needs a tensor (``2 - x``): a 0-dim literal of the
         dtype torch would give the scalar next to ``out``."""
         if isinstance(value, bool):
@@ -166,7 +168,7 @@ class Builder:
             dtype = "int64"
         else:
             dtype = _dtype_name(out) if out.is_floating_point() else "float32"
-        return doc.add_node("tensor", doc.unique_name("c"),
+        return doc.add_node("tensor", names.unique("c", numbered=True),
                             {"value": value, "dtype": dtype}).id
 
 
@@ -178,8 +180,26 @@ def _inputs(bound: Bound):
             yield v
 
 
-def _free(doc, name) -> bool:
-    return catalog.is_valid_name(name) and all(n.name != name for n in doc.nodes.values())
+class _Names:
+    """Unique variable names: ``z``, then ``z1``, ``z2`` ... as Document.unique_name gives,
+    with a set (a 5,000-op import must not scan every node per name)."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+        self.next: dict[str, int] = {}
+
+    def unique(self, base: str, numbered: bool = False) -> str:
+        if not catalog.is_valid_name(base):
+            base, numbered = "v", True
+        name = base
+        if numbered or name in self.taken:
+            i = self.next.get(base, 1)
+            while f"{base}{i}" in self.taken or not catalog.is_valid_name(f"{base}{i}"):
+                i += 1
+            self.next[base] = i + 1
+            name = f"{base}{i}"
+        self.taken.add(name)
+        return name
 
 
 def _literal(t: Tensor) -> dict:
