@@ -18,6 +18,8 @@ from .ops import FUNCTIONS as _FUNCTIONS  # importing ops binds Tensor methods a
 globals().update(_FUNCTIONS)  # engine.add, engine.matmul, ... (each op module's __all__)
 
 from . import autograd, nn, optim  # noqa: E402
+# -- nn helper (issue 11 part A): torch.utils.data
+from . import utils  # noqa: E402
 
 FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor
 __version__ = "0.1.0"
