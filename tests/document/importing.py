@@ -60,8 +60,15 @@ def torch_backward_grads(torch, monkeypatch, source: str) -> list[dict]:
         if f is None:  # not the script's call (an exported script run in the same test)
             return original(tensors, *args, **kwargs)
         names = {**f.f_globals, **f.f_locals}
-        held = {n: t for n, t in names.items() if isinstance(t, torch.Tensor)
-                and (t.is_leaf and t.requires_grad or t.retains_grad)}
+        held = {}
+        for n, m in names.items():  # parameters, by the importer's names: model_0_weight
+            if isinstance(m, torch.nn.Module):
+                for path, p in m.named_parameters():
+                    held[f"{n}.{path}".replace(".", "_")] = p
+        seen = {id(t) for t in held.values()}
+        held.update({n: t for n, t in names.items() if isinstance(t, torch.Tensor)
+                     and (t.is_leaf and t.requires_grad or t.retains_grad)
+                     and id(t) not in seen})
         before = {n: None if t.grad is None else t.grad.clone() for n, t in held.items()}
         original(tensors, *args, **kwargs)
         calls.append({n: None if t.grad is None else

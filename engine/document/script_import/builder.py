@@ -1,9 +1,10 @@
 """Walk the recorded calls back from a backward root and write the document.
 
 A tensor becomes an op node when the graph runs through it: it has a ``grad_fn``, or it was
-made from tensors requiring grad without recording one (under no_grad, by ``detach``). Every
-other tensor is a leaf: a literal ``tensor`` node holding its value at this moment, marked
-requires_grad when the script's tensor is. Nothing is dropped: a tensor on the path that the
+made from tensors requiring grad without recording one (under no_grad, by ``detach``), or an
+nn.Module computed it (a frozen body stays visible). Every other tensor is a leaf: a literal
+``tensor`` node holding its value at this moment, marked requires_grad when the script's
+tensor is. Nothing is dropped: a tensor on the path that the
 catalog cannot place stops the import with the line that made it.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .. import catalog
 from ..model import Document
 from .binding import Bound, bind, display
 from .errors import ScriptImportError
-from .tracer import INPLACE, REC, RETAIN
+from .tracer import INPLACE, MODULE_OUT, REC, RETAIN
 
 _TUPLE_OUTPUT_OK = frozenset({"max", "min"})  # (values, indices): values is the node
 
@@ -31,6 +32,7 @@ class Built:
         self.retained = retained  # node ids of retain_grad non-leaves
         self.root_id = root_id
         self.values: dict = {}  # node id -> (dtype, array) at the moment of backward
+        self.groups: list = []  # module groups: {"path", "label", "parent", "members"}
 
 
 def _dtype_name(t: Tensor) -> str:
@@ -42,15 +44,19 @@ def _dtype_name(t: Tensor) -> str:
 
 
 def _expands(t: Tensor, rec) -> bool:
+    """An op node, not a literal: on the graph, or made from tensors requiring grad (no_grad,
+    detach), or computed by an nn.Module (a frozen body stays visible as ops)."""
     if t.grad_fn is not None:
         return True
-    return rec is not None and rec[0].touches_grad and not t.requires_grad
+    return rec is not None and (rec[0].touches_grad or bool(rec[0].modules)) \
+        and not t.requires_grad
 
 
 class Builder:
-    def __init__(self, source_info, param_names=None) -> None:
+    def __init__(self, source_info, param_names=None, module_labels=None) -> None:
         self.source = source_info
         self.param_names = param_names or {}  # id(tensor) -> module path (``model.0.weight``)
+        self.module_labels = module_labels or {}  # module path -> ``Linear(in_features=...)``
 
     def build(self, root: Tensor, gradient, retain_graph) -> Built:
         plan: dict[int, tuple] = {}
@@ -103,6 +109,7 @@ class Builder:
             return rec[0].seq if rec is not None else 0
 
         names = _Names()
+        groups: dict[str, list] = {}  # module path -> node ids, in the order modules ran
         for k in sorted(order, key=seq):  # creation order: inputs come before outputs
             kind, t, rec, bound = plan[k]
             name = names.unique(
@@ -123,6 +130,8 @@ class Builder:
                     regions.setdefault(block, set()).add(node.id)
             ids[k] = node.id
             tensors[node.id] = t
+            for path in self._modules(t, rec, kind):
+                groups.setdefault(path, []).append(node.id)
         for k in order:
             kind, t, _, bound = plan[k]
             if kind != "op":
@@ -146,16 +155,45 @@ class Builder:
         top = min((y for _, y in layout.values()), default=0.0)
         for nid, (x, y) in layout.items():
             doc.move_node(nid, (40.0 + x, 40.0 + y - top))
-        return Built(doc, tensors, leaves, retained, root_id)
+        built = Built(doc, tensors, leaves, retained, root_id)
+        built.groups = [{"path": p, "label": f"{p} · {self.module_labels.get(p, '')}".rstrip(" ·"),
+                         "parent": p.rsplit(".", 1)[0] if "." in p and p.rsplit(".", 1)[0]
+                         in groups else None, "members": members}
+                        for p, members in groups.items()]
+        return built
+
+    def _modules(self, t, rec, kind) -> tuple:
+        """The module paths a node belongs to: the module calls its op ran in, or for a
+        parameter its module and that module's parents."""
+        if kind == "leaf":
+            path = self.param_names.get(id(t))
+            paths = (path.rsplit(".", 1)[0],) if path and "." in path else ()
+        else:
+            paths = rec[0].modules if rec is not None else ()
+        out: list = []
+        for path in paths:  # model[0](x) runs in model.0, and so inside model
+            parts = path.split(".")
+            for i in range(1, len(parts) + 1):
+                p = ".".join(parts[:i])
+                if p not in out and (p in self.module_labels or i == len(parts)):
+                    out.append(p)
+        return tuple(out)
 
     def _name(self, t, rec, fallback) -> str:
         path = self.param_names.get(id(t))
         if path:
             return path.replace(".", "_")
-        if rec is not None:
+        module_out = t.__dict__.get(MODULE_OUT)
+        if module_out is not None:  # logits = model(x): the target of the module call
+            name = self.source.name_for(module_out[1], None)
+            if name:
+                return name
+        if rec is not None:  # z = torch.matmul(x, w) + b: the target of the expression
             name = self.source.name_for(rec[0].span, rec[1])
             if name:
                 return name
+        if module_out is not None:  # what model.0 returned
+            return module_out[0].replace(".", "_")
         return fallback
 
     @staticmethod

@@ -34,12 +34,20 @@ class Recorder:
         self.want = call  # "1".."N" or "last"
         self.channel = channel
         self.tracer = install(script)
-        self.globals: dict = {}
+        self._globals: dict = {}
         self.count = 0
         self.backward_line = None
         self.recorded = None  # (Built, expected grads, backward line, call index)
         self._original = autograd.backward
         autograd.backward = self._backward
+
+    @property
+    def globals(self) -> dict:
+        return self._globals
+
+    @globals.setter
+    def globals(self, value: dict) -> None:  # the tracer names modules from them too
+        self._globals = self.tracer.globals = value
 
     # -- the hook -----------------------------------------------------------------------------
     def _backward(self, tensors, grad_tensors=None, retain_graph=None, create_graph=False,
@@ -71,7 +79,8 @@ class Recorder:
         root, gradient = roots[0], list(grads)[0]
         tracer.paused = True
         try:
-            built = Builder(self.source, self._param_names()).build(
+            built = Builder(self.source, self._param_names(),
+                            getattr(tracer, "module_labels", {})).build(
                 root, gradient, bool(retain_graph))
             holders = {nid: built.tensors[nid] for nid in built.leaves + built.retained}
             # values now: an optimizer step later changes the leaves in place
@@ -127,6 +136,7 @@ class Recorder:
         check(built, expected, line)
         doc = built.doc
         self.channel.send("document", data=fileformat.to_data(doc), call=index, line=line,
+                          groups=built.groups,
                           nodes=len(doc.nodes),
                           ops=sum(1 for n in doc.nodes.values() if not n.spec.is_source))
         self.recorded = None

@@ -26,6 +26,9 @@ class ImportResult:
     call: int  # which backward call was recorded (1-based)
     line: int | None  # the script line of that call
     output: list = field(default_factory=list)  # (stream, text) the script printed
+    # nn.Module calls, outermost first: {"path": "model.0", "label": "model.0 · Linear(...)",
+    # "parent": "model" or None, "members": [node ids]} (file: view["module_groups"])
+    groups: list = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -142,4 +145,4 @@ def import_script(path, call="1", timeout: float = DEFAULT_TIMEOUT,
                                     f"{': ' + tail[0] if tail else ''}", None, "crash", name)
     doc = fileformat.from_data(document["data"])
     return ImportResult(doc, document["data"], document.get("call", 1), document.get("line"),
-                        output, time.monotonic() - start)
+                        output, list(document.get("groups") or []), time.monotonic() - start)

@@ -39,7 +39,8 @@ _OP_DUNDER = frozenset({
 
 class Call:
     """One recorded call. ``api`` is the name the user called (``torch.matmul``,
-    ``Tensor.__add__``, ``F.linear``); ``fn`` the original (unwrapped) callable."""
+    ``Tensor.__add__``, ``F.linear``); ``fn`` the original (unwrapped) callable; ``span`` the
+    script expression that made it (None when engine code made it, e.g. inside nn.Linear)."""
 
     __slots__ = ("seq", "api", "fn", "args", "kwargs", "line", "span", "grad_enabled",
                  "touches_grad", "modules")
@@ -78,21 +79,24 @@ class Tracer:
         self._positions: dict = {}
 
     # -- where in the script ------------------------------------------------------------------
-    def where(self):
+    def where(self, direct=False, skip=2):
         """(line, span) of the innermost script frame on the stack; span is the exact
-        (line, col, end_line, end_col) of the expression being evaluated there."""
-        f = sys._getframe(2)
+        (line, col, end_line, end_col) of the expression being evaluated there. With
+        ``direct``: (line, span, whether the script itself made the call -- not engine code
+        such as nn.Linear.forward on the script's behalf)."""
+        f = sys._getframe(skip)  # skip: where() itself and the wrappers above the caller
+        first = f
         while f is not None and f.f_code.co_filename != self.script:
             f = f.f_back
         if f is None:
-            return None, None
+            return (None, None, False) if direct else (None, None)
         code = f.f_code
         pos = self._positions.get(code)
         if pos is None:
             pos = self._positions[code] = list(code.co_positions())
         i = f.f_lasti // 2
         span = pos[i] if 0 <= i < len(pos) else None
-        return f.f_lineno, span
+        return (f.f_lineno, span, f is first) if direct else (f.f_lineno, span)
 
     # -- wrapping -----------------------------------------------------------------------------
     def wrap(self, fn, api: str, inplace: bool = False):
@@ -114,7 +118,7 @@ class Tracer:
         return traced
 
     def record(self, api, fn, args, kwargs, out, inplace) -> None:
-        line, span = self.where()
+        line, span, direct = self.where(direct=True, skip=3)
         if inplace:
             target = args[0] if args and isinstance(args[0], Tensor) else None
             if target is not None:
@@ -124,14 +128,14 @@ class Tracer:
         if not any(isinstance(o, Tensor) for o in outs):
             return
         self.seq += 1
-        call = Call(self.seq, api, fn, args, kwargs, line, span, engine.is_grad_enabled(),
-                    False, tuple(self.module_stack))
+        call = Call(self.seq, api, fn, args, kwargs, line, span if direct else None,
+                    engine.is_grad_enabled(), False, tuple(self.module_stack))
         inputs = list(call.tensors())
         # on the way from a tensor requiring grad (directly, or through no_grad ops and
         # detach): the builder may place it as an op; any other call is kept for its name
         # only, not holding its inputs alive (data preparation can be large)
         call.touches_grad = any(t.requires_grad or _touches(t) for t in inputs)
-        if not call.touches_grad:
+        if not call.touches_grad and not call.modules:  # module calls: the model's shape
             call.args, call.kwargs = (), {}
         ids = {id(t) for t in inputs}
         for i, o in enumerate(outs):
@@ -142,8 +146,9 @@ class Tracer:
 
 
 def _touches(t) -> bool:
+    """Made from tensors requiring grad, or by a module: the builder may place it as ops."""
     rec = t.__dict__.get(REC)
-    return rec is not None and rec[0].touches_grad
+    return rec is not None and (rec[0].touches_grad or bool(rec[0].modules))
 
 
 def _public_functions(module, names):
@@ -173,7 +178,68 @@ def install(script_path: str) -> Tracer:
             setattr(Tensor, name, tracer.wrap(fn, f"Tensor.{name}"))
     _wrap_retain_grad(tracer)
     _wrap_function_apply(tracer)
+    _wrap_module_call(tracer)
     return tracer
+
+
+# tensor.__dict__ key: (path, call-site span) of the module call that returned the tensor
+MODULE_OUT = "_gc_module_out"
+
+
+def module_label(module) -> str:
+    """``Linear(in_features=3, out_features=1, bias=True)``: torch's one-line repr of a
+    module (containers as ``Sequential``, without their children)."""
+    extra = module.extra_repr() if hasattr(module, "extra_repr") else ""
+    return f"{type(module).__name__}({extra})"
+
+
+def _wrap_module_call(tracer) -> None:
+    """Every nn.Module call pushes its path (``model.0``, named from the script's globals
+    via named_modules) while its forward runs: the calls recorded meanwhile carry the stack,
+    and the builder turns it into groups and names."""
+    module_cls = getattr(engine.nn, "Module", None)
+    if module_cls is None:  # an engine without nn.Module: nothing to group
+        return
+    original = module_cls.__call__
+    tracer.module_paths = {}
+    tracer.module_labels = {}
+
+    def path_of(module) -> str:
+        path = tracer.module_paths.get(id(module))
+        if path is None:
+            _name_modules(tracer, module_cls)
+            path = tracer.module_paths.get(id(module))
+            if path is None:  # not reachable from the script's globals (a local model)
+                path = tracer.module_paths[id(module)] = type(module).__name__.lower()
+                tracer.module_labels[path] = module_label(module)
+        return path
+
+    def call(self, *args, **kwargs):
+        if tracer.paused or tracer.depth:
+            return original(self, *args, **kwargs)
+        path = path_of(self)
+        tracer.module_stack.append(path)
+        try:
+            out = original(self, *args, **kwargs)
+        finally:
+            tracer.module_stack.pop()
+        if isinstance(out, Tensor):
+            _, span, direct = tracer.where(direct=True)
+            # the outermost call returns last: its path (and the script's call site) wins
+            out.__dict__[MODULE_OUT] = (path, span if direct else None)
+        return out
+
+    module_cls.__call__ = call
+
+
+def _name_modules(tracer, module_cls) -> None:
+    globs = getattr(tracer, "globals", None) or {}
+    for var, obj in list(globs.items()):
+        if isinstance(obj, module_cls):
+            for path, sub in obj.named_modules(prefix=var):
+                if id(sub) not in tracer.module_paths:
+                    tracer.module_paths[id(sub)] = path
+                    tracer.module_labels[path] = module_label(sub)
 
 
 def _wrap_retain_grad(tracer) -> None:
