@@ -19,6 +19,20 @@ def test_there_are_imported_examples():
 @pytest.mark.parametrize("name", SCRIPTS)
 def test_the_example_is_its_script_imported(name):
     result = import_script(EXAMPLES / f"{name}.py")
-    assert result.document == fileformat.load(EXAMPLES / f"{name}.json"), (
+    doc, view = fileformat.load_with_view(EXAMPLES / f"{name}.json")
+    assert view.get("module_groups", []) == result.groups
+    assert result.document == doc, (
         f"regenerate: gradcanvas import resources/examples/{name}.py -o "
         f"resources/examples/{name}.json")
+
+
+def test_the_nn_examples_carry_their_module_groups():
+    doc, view = fileformat.load_with_view(EXAMPLES / "nn_mlp_script.json")
+    labels = [g["label"] for g in view["module_groups"]]
+    assert "model.0 · Linear(in_features=4, out_features=8, bias=True)" in labels
+    assert "loss_fn · CrossEntropyLoss()" in labels
+    doc, view = fileformat.load_with_view(EXAMPLES / "fine_tuning_script.json")
+    frozen = {n.name: n.requires_grad for n in doc.nodes.values() if n.name.startswith("model_")
+              and n.spec.is_source}
+    assert frozen == {"model_0_weight": False, "model_0_bias": False, "model_2_weight": True,
+                      "model_2_bias": True}
