@@ -62,7 +62,13 @@ class Region:
     title: str
     members: set[str]
     rect: tuple[float, float, float, float] | None = None
-    kind: str = "no_grad"
+    kind: str = "no_grad"  # one of REGION_KINDS
+    collapsed: bool = False  # a module group shown as one node (views only; no semantics)
+
+
+# "no_grad": members run under torch.no_grad(); "module": an nn.Module's ops and parameters,
+# a labelled group (title: "model.0 · Linear(...)") that changes nothing in execution
+REGION_KINDS = ("no_grad", "module")
 
 
 @dataclass
@@ -352,11 +358,13 @@ class Document:
         return members
 
     def add_region(self, title, members=(), rect=None, region_id=None, kind="no_grad",
-                   at=None) -> Region:
+                   at=None, collapsed=False) -> Region:
         """``at``: position in ``regions`` (default: the end), for undo."""
         members = self._check_members(members)
-        if kind != "no_grad":
-            raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad')")
+        if kind not in REGION_KINDS:
+            raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad' or 'module')")
+        if not isinstance(collapsed, bool):
+            raise ParamError(f"collapsed: expected true or false, got {collapsed!r}")
         if not isinstance(title, str):
             raise ParamError(f"region title must be a string, got {title!r}")
         if region_id is None:
@@ -365,7 +373,7 @@ class Document:
             region_id = f"r{self._next_region}"
         elif region_id in self.regions:
             raise DuplicateNameError(f"region id {region_id!r} already exists")
-        region = Region(region_id, title, members, _rect(rect), kind)
+        region = Region(region_id, title, members, _rect(rect), kind, collapsed)
         if at is None or at >= len(self.regions):
             self.regions[region_id] = region
         else:
@@ -409,8 +417,15 @@ class Document:
         region.title = title
         self._emit("region_changed", region_id=region_id, detail={"what": "title"})
 
+    def set_region_collapsed(self, region_id, collapsed) -> None:
+        region = self.region(region_id)
+        if not isinstance(collapsed, bool):
+            raise ParamError(f"collapsed: expected true or false, got {collapsed!r}")
+        region.collapsed = collapsed
+        self._emit("region_changed", region_id=region_id, detail={"what": "collapsed"})
+
     def in_no_grad(self, node_id) -> bool:
-        return any(node_id in r.members for r in self.regions.values())
+        return any(node_id in r.members for r in self.regions.values() if r.kind == "no_grad")
 
     # -- settings -------------------------------------------------------------------------
     def set_setting(self, name, value) -> None:
@@ -447,7 +462,8 @@ class Document:
                       for w in self.wires],
             "regions": [{"id": r.id, "title": r.title, "kind": r.kind,
                          "members": sorted(r.members, key=_id_key),
-                         "rect": None if r.rect is None else [float(v) for v in r.rect]}
+                         "rect": None if r.rect is None else [float(v) for v in r.rect],
+                         **({"collapsed": r.collapsed} if r.kind == "module" else {})}
                         for r in self.regions.values()],
             "settings": {"grad_enabled": self.settings.grad_enabled,
                          "root": self.settings.root, "seed": _plain(self.settings.seed),
@@ -522,7 +538,7 @@ class Document:
             path = f"regions[{i}]"
             _expect(rd, dict, path)
             for key in rd:
-                if key not in ("id", "title", "kind", "members", "rect"):
+                if key not in ("id", "title", "kind", "members", "rect", "collapsed"):
                     raise InvalidDocumentError(f"unknown field {key!r}", path)
             rid = _expect(rd.get("id"), str, f"{path}.id")
             members = _expect(rd.get("members", []), list, f"{path}.members")
@@ -536,7 +552,9 @@ class Document:
             try:
                 doc.add_region(_expect(rd.get("title", ""), str, f"{path}.title"), members,
                                rect, rid, _expect(rd.get("kind", "no_grad"), str,
-                                                  f"{path}.kind"))
+                                                  f"{path}.kind"),
+                               collapsed=_expect(rd.get("collapsed", False), bool,
+                                                 f"{path}.collapsed"))
             except DocumentError as e:
                 raise e.at(path) from None
         sd = _expect(d.get("settings", {}), dict, "settings")
