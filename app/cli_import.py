@@ -47,8 +47,7 @@ def cmd_import(args) -> int:
         code = EXIT_USAGE if e.kind == "usage" or "no such file" in e.message else EXIT_GRAPH
         raise CliError(str(e), code) from None
     try:
-        view = {"module_groups": result.groups} if result.groups else None
-        fileformat.save(result.document, args.output, view=view)
+        fileformat.save(result.document, args.output)
     except OSError as e:
         raise CliError(f"cannot write {args.output}: {e.strerror or e}", EXIT_USAGE) from None
     doc = result.document

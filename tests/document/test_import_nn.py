@@ -100,6 +100,11 @@ def test_parameters_are_named_by_module_path_and_modules_are_groups(tmp_path):
     assert members["model.1"] == {"model_1"}
     assert members["model"] == members["model.0"] | members["model.1"] | members["model.2"]
     assert members["loss_fn"] == {"loss"}
+    regions = r.document.regions
+    for g in r.groups:  # each group is a module region of the document
+        assert regions[g["region"]].kind == "module"
+        assert regions[g["region"]].title == g["label"]
+        assert regions[g["region"]].members == set(g["members"])
 
 
 def test_a_frozen_body_stays_visible_and_gets_no_grad(tmp_path):

@@ -156,10 +156,13 @@ class Builder:
         for nid, (x, y) in layout.items():
             doc.move_node(nid, (40.0 + x, 40.0 + y - top))
         built = Built(doc, tensors, leaves, retained, root_id)
-        built.groups = [{"path": p, "label": f"{p} · {self.module_labels.get(p, '')}".rstrip(" ·"),
-                         "parent": p.rsplit(".", 1)[0] if "." in p and p.rsplit(".", 1)[0]
-                         in groups else None, "members": members}
-                        for p, members in groups.items()]
+        for p, members in groups.items():  # outer modules first: a region's members nest
+            label = f"{p} · {self.module_labels.get(p, '')}".rstrip(" ·")
+            parent = p.rsplit(".", 1)[0] if "." in p else None
+            region = doc.add_region(label, members, kind="module")
+            built.groups.append({"path": p, "label": label, "region": region.id,
+                                 "parent": parent if parent in groups else None,
+                                 "members": members})
         return built
 
     def _modules(self, t, rec, kind) -> tuple:

@@ -27,7 +27,7 @@ class ImportResult:
     line: int | None  # the script line of that call
     output: list = field(default_factory=list)  # (stream, text) the script printed
     # nn.Module calls, outermost first: {"path": "model.0", "label": "model.0 · Linear(...)",
-    # "parent": "model" or None, "members": [node ids]} (file: view["module_groups"])
+    # "region": its module region's id, "parent": "model" or None, "members": [node ids]}
     groups: list = field(default_factory=list)
     seconds: float = 0.0
 
