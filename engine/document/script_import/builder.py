@@ -32,7 +32,7 @@ class Built:
         self.retained = retained  # node ids of retain_grad non-leaves
         self.root_id = root_id
         self.values: dict = {}  # node id -> (dtype, array) at the moment of backward
-        self.groups: list = []  # module groups: {"path", "label", "parent", "members"}
+        self.groups: list = []  # {"path", "label", "region", "parent", "members"} per module
 
 
 def _dtype_name(t: Tensor) -> str:
