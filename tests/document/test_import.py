@@ -215,3 +215,19 @@ def test_every_leaf_gradient_is_torchs(name, tmp_path, torch, monkeypatch):
     assert_same_grads(got, want, leaves)
     # and nothing else gets a gradient in the document that torch does not give
     assert {k for k in got} <= {k for k, v in want.items() if v is not None}
+
+
+def test_a_deep_chain_imports_whole(tmp_path):
+    """2,000 ops in one chain: the walk is iterative (no recursion limit), every op placed."""
+    r = imported(tmp_path, """
+        import torch
+        w = torch.full((4,), 0.5, requires_grad=True)
+        h = torch.ones(4)
+        for layer in range(1000):
+            h = torch.tanh(h * w)
+        h.sum().backward()
+    """)
+    ops = [n for n in r.document.nodes.values() if not n.spec.is_source]
+    assert len(ops) == 2001 and sum(n.op == "tanh" for n in ops) == 1000
+    # h is the ones leaf; each reassignment of h takes the next free name
+    assert {n.name for n in ops if n.op == "tanh"} == {f"h{i}" for i in range(1, 1001)}
