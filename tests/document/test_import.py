@@ -231,3 +231,21 @@ def test_a_deep_chain_imports_whole(tmp_path):
     assert len(ops) == 2001 and sum(n.op == "tanh" for n in ops) == 1000
     # h is the ones leaf; each reassignment of h takes the next free name
     assert {n.name for n in ops if n.op == "tanh"} == {f"h{i}" for i in range(1, 1001)}
+
+
+def test_the_script_runs_in_a_limited_child_where_torch_is_the_engine(tmp_path):
+    import os
+    r = imported(tmp_path, """
+        import os, resource, sys
+        import torch
+        import torch.nn.functional as F
+        from torch import nn, optim
+        print(torch.__name__, F.__name__, optim.__name__, sys.argv[0] == __file__)
+        print(resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20, os.getpid())
+        w = torch.ones(2, requires_grad=True)
+        w.sum().backward()
+    """, memory_mb=3000)
+    lines = "".join(t for _, t in r.output).splitlines()
+    assert lines[0] == "engine engine.nn.functional engine.optim True"
+    limit, pid = lines[1].split()
+    assert int(limit) == 3000 and int(pid) != os.getpid()
