@@ -27,6 +27,16 @@ def test_a_script_without_backward(tmp_path):
                       "import")
 
 
+def test_a_script_using_autograd_grad_instead(tmp_path):
+    e = refusal(tmp_path, """
+        import torch
+        w = torch.randn(3, requires_grad=True)
+        (g,) = torch.autograd.grad((w * 2).sum(), [w])
+    """)
+    assert (e.kind, e.line) == ("no_backward", 3)
+    assert "torch.autograd.grad(); only backward() calls are imported" in str(e)
+
+
 def test_asking_for_a_later_call_than_the_script_makes(tmp_path):
     e = refusal(tmp_path, """
         import torch

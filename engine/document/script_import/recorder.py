@@ -40,6 +40,15 @@ class Recorder:
         self.recorded = None  # (Built, expected grads, backward line, call index)
         self._original = autograd.backward
         autograd.backward = self._backward
+        self.grad_line = None  # the first torch.autograd.grad call, for the no-backward message
+        original_grad = autograd.grad
+
+        def grad(*args, **kwargs):
+            if self.grad_line is None and not self.tracer.paused:
+                self.grad_line = self.tracer.where()[0]
+            return original_grad(*args, **kwargs)
+
+        autograd.grad = grad
 
     @property
     def globals(self) -> dict:
@@ -125,6 +134,10 @@ class Recorder:
         if self.want == "done":
             return
         if self.recorded is None:
+            if self.count == 0 and self.grad_line is not None:
+                raise ScriptImportError("the script computes gradients with "
+                                        "torch.autograd.grad(); only backward() calls are "
+                                        "imported", self.grad_line, "no_backward")
             if self.count == 0:
                 raise ScriptImportError("the script never calls backward(): there is no graph "
                                         "to import", None, "no_backward")
