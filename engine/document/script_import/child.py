@@ -99,6 +99,10 @@ def run(script: str, args, channel: Channel) -> None:
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise ScriptImportError(f"cannot read the script: {e}", None, "script") from None
     _limit_memory(args.memory_mb)
+    import warnings
+    # numpy's floating-point notes ("invalid value encountered in log") are the engine's
+    # internals: torch prints nothing for log(-1), as `gradcanvas run` does not
+    warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
     from . import aliases, recorder
     aliases.install()
     rec = recorder.Recorder(script, source, args.call, channel)
