@@ -6,10 +6,29 @@ import numpy as np
 
 from ..autograd.graph import Node
 from ._util import attach, grad_enabled, wrap
-from .nn_ops import _check_reduction, _grad_scale, _legacy_reduction, _numel, _reduce
+from .nn_ops import (
+    LeakyReluBackward0,
+    _check_reduction,
+    _grad_scale,
+    _legacy_reduction,
+    _numel,
+    _reduce,
+)
 from .reduction import _dtype_title
 
 __all__ = ["elu", "softplus", "silu", "huber_loss", "smooth_l1_loss", "l1_loss", "dropout"]
+
+
+def apply_inplace(fn, input, *args, node_cls=None, **kwargs):
+    """``fn`` applied in place, as torch's ``relu_``/``elu_``: the result is written into
+    ``input``, which keeps its identity and takes the new grad_fn (its old history becomes the
+    node's input). A leaf that requires grad raises torch's error."""
+    from .._tensor import Tensor
+    src = input._snapshot() if input._records_inplace() else Tensor._make(input._data)
+    out = fn(src, *args, **kwargs)
+    if node_cls is not None and out.grad_fn is not None:
+        out.grad_fn.__class__ = node_cls  # torch's in-place variant: same formula, own name
+    return input._rebase(out)
 
 
 def _float_input(input, kernel):
@@ -29,6 +48,12 @@ def _record(out, input, node_cls, **attrs):
     return out
 
 
+class LeakyReluBackward1(LeakyReluBackward0):
+    """leaky_relu_ (in place): torch's name for the node."""
+
+    __slots__ = ()
+
+
 class EluBackward0(Node):
     __slots__ = ("alpha",)
 
@@ -37,7 +62,15 @@ class EluBackward0(Node):
         return (F.where(F.data(x) > 0, g, g * (F.exp(x) * self.alpha)),)
 
 
+class EluBackward1(EluBackward0):
+    """elu_ (in place): torch's name for the node."""
+
+    __slots__ = ()
+
+
 def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return apply_inplace(elu, input, alpha, node_cls=EluBackward1)
     x = _float_input(input, "elu_cpu")
     with np.errstate(over="ignore"):
         out = wrap(np.where(x > 0, x, (np.expm1(x) * alpha).astype(x.dtype)))
@@ -71,6 +104,8 @@ class SiluBackward0(Node):
 
 
 def silu(input, inplace=False):
+    if inplace:
+        return apply_inplace(silu, input)
     x = _float_input(input, "silu_cpu")
     with np.errstate(over="ignore"):
         out = wrap((x / (1 + np.exp(-x))).astype(x.dtype))
@@ -165,7 +200,6 @@ def dropout(input, p=0.5, training=True, inplace=False):
     else:
         keep = default_generator.uniform(x.shape, 0.0, 1.0, np.float64) < 1.0 - p
         mask = (keep / (1.0 - p)).astype(x.dtype)
-    out = input * Tensor._make(mask)
     if inplace:
-        return input.copy_(out) if not input._requires_grad else out
-    return out
+        return input.mul_(Tensor._make(mask))
+    return input * Tensor._make(mask)

@@ -56,36 +56,59 @@ def _unbatched(x, name):
 
 
 # -- convolution -------------------------------------------------------------------------------
+def _im2col(xp, k, s, d):
+    """(N*OH*OW, C*kh*kw) matrix of the kernel windows: one copy, then every product is a
+    plain 2-D GEMM (tensordot on the strided view copies more and picks slower layouts)."""
+    cols = _windows(xp, k, s, d)
+    n, c, oh, ow = cols.shape[:4]
+    return np.ascontiguousarray(cols.transpose(0, 2, 3, 1, 4, 5)).reshape(
+        n * oh * ow, c * k[0] * k[1]), oh, ow
+
+
+def _grouped_mm(a, b, groups):
+    """a @ b.T blockwise: group i's columns of ``a`` with group i's rows of ``b``."""
+    if groups == 1:
+        return a @ b.T
+    ka, rb = a.shape[1] // groups, b.shape[0] // groups
+    return np.concatenate([a[:, i * ka:(i + 1) * ka] @ b[i * rb:(i + 1) * rb].T
+                           for i in range(groups)], axis=1)
+
+
 class ConvolutionBackward0(Node):
     __slots__ = ("stride", "padding", "dilation", "groups", "xp_shape", "squeeze", "k")
 
     def backward(self, F, g):
         _numpy_only(F, self)
-        xp, w = self.saved(F)
-        if self.squeeze:
-            g = g[None]
+        cols, w = self.saved(F)  # cols: the forward's im2col matrix
         s, d, G = self.stride, self.dilation, self.groups
         O, Cg, kh, kw = w.shape
-        oh, ow = g.shape[2], g.shape[3]
-        cols = _windows(xp, (kh, kw), s, d)
+        n, _, oh, ow = g.shape
+        gm = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, O)
+        wm = w.reshape(O, -1)
         gx = gw = gb = None
-        Og = O // G
         if self.needs(0):
-            parts = []
-            for gi in range(G):
-                gg = g[:, gi * Og:(gi + 1) * Og]
-                wg = w[gi * Og:(gi + 1) * Og]
-                c = np.tensordot(gg, wg, axes=([1], [0]))  # (N, OH, OW, Cg, kh, kw)
-                parts.append(c.transpose(0, 3, 1, 2, 4, 5))
-            c = parts[0] if G == 1 else np.concatenate(parts, axis=1)
-            gx = _unpad(_col2im(c, xp.shape, (kh, kw), s, d, oh, ow, g.dtype), self.padding)
-            if self.squeeze:
-                gx = gx[0]
+            if G == 1:
+                c = gm @ wm
+            else:
+                Og = O // G
+                c = np.concatenate([gm[:, i * Og:(i + 1) * Og] @ wm[i * Og:(i + 1) * Og]
+                                    for i in range(G)], axis=1)
+            c = np.ascontiguousarray(
+                c.reshape(n, oh, ow, Cg * G, kh, kw).transpose(0, 3, 4, 5, 1, 2))
+            gx = np.zeros(self.xp_shape, dtype=g.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    r, q = i * d[0], j * d[1]
+                    gx[:, :, r:r + s[0] * (oh - 1) + 1:s[0], q:q + s[1] * (ow - 1) + 1:s[1]] \
+                        += c[:, :, i, j]
+            gx = _unpad(gx, self.padding)
         if self.needs(1):
-            gw = np.concatenate([
-                np.tensordot(g[:, gi * Og:(gi + 1) * Og], cols[:, gi * Cg:(gi + 1) * Cg],
-                             axes=([0, 2, 3], [0, 2, 3])) for gi in range(G)], axis=0) \
-                if G > 1 else np.tensordot(g, cols, axes=([0, 2, 3], [0, 2, 3]))
+            if G == 1:
+                gw = (gm.T @ cols).reshape(w.shape)
+            else:
+                Og, Kc = O // G, cols.shape[1] // G
+                gw = np.concatenate([gm[:, i * Og:(i + 1) * Og].T @ cols[:, i * Kc:(i + 1) * Kc]
+                                     for i in range(G)], axis=0).reshape(w.shape)
         if len(self.next_functions) > 2 and self.needs(2):
             gb = g.sum(axis=(0, 2, 3))
         return (gx, gw, gb)[:len(self.next_functions)]
@@ -131,27 +154,23 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(
             f"Calculated padded input size per channel: ({xp.shape[2]} x {xp.shape[3]}). "
             f"Kernel size: ({eh} x {ew}). Kernel size can't be greater than actual input size")
-    cols = _windows(xp, k, s, d)  # (N, C, OH, OW, kh, kw)
+    cols, oh, ow = _im2col(xp, k, s, d)
     O = w.shape[0]
-    if groups == 1:
-        y = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, OH, OW, O)
-    else:
-        Cg, Og = w.shape[1], O // groups
-        y = np.concatenate([
-            np.tensordot(cols[:, gi * Cg:(gi + 1) * Cg], w[gi * Og:(gi + 1) * Og],
-                         axes=([1, 4, 5], [1, 2, 3])) for gi in range(groups)], axis=3)
+    y = _grouped_mm(cols, w.reshape(O, -1), groups)  # (N*OH*OW, O)
     if bias is not None:
         y = y + bias._data
-    y = np.ascontiguousarray(y.transpose(0, 3, 1, 2)).astype(x.dtype, copy=False)
+    y = np.ascontiguousarray(y.reshape(x.shape[0], oh, ow, O).transpose(0, 3, 1, 2)).astype(
+        x.dtype, copy=False)
     out = wrap(y[0] if squeeze else y)
     if grad_enabled[0] and (input._requires_grad or weight._requires_grad
                             or (bias is not None and bias._requires_grad)):
         node = ConvolutionBackward0((input, weight, bias))
         node.stride, node.padding, node.dilation, node.groups = s, p, d, groups
-        node.squeeze = squeeze
-        # the padded input is saved (not re-padded in backward); versions follow the tensors
+        node.squeeze, node.xp_shape = squeeze, xp.shape
+        # the im2col matrix is saved (backward's weight gradient is one GEMM with it);
+        # its version check follows the input tensor
         node.save(input, weight)
-        node._saved = (_Held(xp, input), weight)
+        node._saved = (_Held(cols, input), weight)
         attach(out, node)
     return out
 

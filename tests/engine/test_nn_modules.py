@@ -289,6 +289,7 @@ def test_registration_traversal_and_dedup():
     n = Net()
     assert [k for k, _ in n.named_parameters()] == ["scale", "shared.weight", "shared.bias"]
     assert len(list(n.parameters())) == 3
+    assert [id(p) for p in n.parameters()] == [id(p) for _, p in n.named_parameters()]
     assert [k for k, _ in n.named_modules()] == ["", "shared", "seq", "seq.1"]
     assert [k for k, _ in n.named_children()] == ["shared", "seq"]
     assert list(n.state_dict()) == ["scale", "steps", "shared.weight", "shared.bias",
@@ -380,3 +381,60 @@ def test_lazy_linear_infers_in_features(torch):
     bound = 1 / np.sqrt(7)
     assert np.all(np.abs(e.bias.detach().numpy()) <= bound)
     assert repr(e) == "Linear(in_features=7, out_features=4, bias=True)"
+
+
+@pytest.mark.parametrize("call", [
+    "nn.Module(foo=1)", "nn.Module(1)",
+    "nn.Linear(2, 2)(lib.ones(2, 2, dtype=lib.float64))",
+    "nn.Conv2d(3, 4, 3)(lib.ones(1, 2, 5, 5))",
+    "nn.MaxPool2d(2, padding=2)(lib.ones(1, 1, 4, 4))",
+    "nn.BatchNorm1d(3)(lib.ones(2, 3, 4, 5))", "nn.BatchNorm1d(3)(lib.ones(1, 3))",
+    "nn.Embedding(3, 2)(lib.tensor([3]))", "nn.Embedding(3, 2)(lib.tensor([1.0]))",
+    "nn.LayerNorm(4)(lib.ones(2, 3))", "nn.Dropout(-0.1)",
+    "nn.Sequential(nn.ReLU())[1]", "nn.ModuleList([nn.ReLU()])[-2]",
+    "nn.Linear(2, 2).to(lib.int64)",
+])
+def test_module_errors_match_torch(torch, call):
+    same_error(lambda: eval(call, {"nn": torch.nn, "lib": torch}),
+               lambda: eval(call, {"nn": enn, "lib": engine}))
+
+
+def test_deepcopy_keeps_parameters_and_buffers(torch):
+    import copy
+    m = enn.Sequential(enn.Linear(2, 3), enn.BatchNorm1d(3))
+    m2 = copy.deepcopy(m)
+    assert type(m2[0].weight).__name__ == "Parameter" and m2[0].weight is not m[0].weight
+    assert list(m2.state_dict()) == list(m.state_dict())
+    np.testing.assert_array_equal(m2[0].weight.detach().numpy(), m[0].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("expr", ["nn.ReLU(inplace=True)", "nn.LeakyReLU(0.1, inplace=True)",
+                                  "nn.ELU(inplace=True)", "nn.SiLU(inplace=True)",
+                                  "nn.Dropout(0.0, inplace=True)"])
+def test_inplace_activations_match_torch(torch, expr):
+    t, e = pair(torch, expr)
+    a = RNG.standard_normal((3, 4)).astype(np.float32)
+    res = []
+    for lib, mod in ((torch, t), (engine, e)):
+        x = lib.tensor(a, requires_grad=True)
+        h = x * 1
+        out = mod(h)
+        assert out is h
+        out.sum().backward()
+        res.append((_grad_fn_name(out), out.detach().numpy(), x.grad.numpy()))
+        plain = lib.tensor(a)
+        assert mod(plain) is plain
+    assert res[1][0] == res[0][0]
+    np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(res[1][2], res[0][2], rtol=1e-5, atol=1e-8)
+    if "Dropout" not in expr:  # p=0 dropout returns its input untouched
+        same_error(lambda: t(torch.ones(2, requires_grad=True)),
+                   lambda: e(engine.ones(2, requires_grad=True)))
+
+
+def test_inplace_dropout_in_training_is_a_mul_():
+    engine.manual_seed(0)
+    h = engine.ones(50, 40, requires_grad=True) * 1
+    out = enn.Dropout(0.5, inplace=True)(h)
+    assert out is h and out.grad_fn.name() == "MulBackward0"
+    assert set(np.unique(out.detach().numpy())) == {0.0, 2.0}

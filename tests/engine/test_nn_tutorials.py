@@ -65,6 +65,7 @@ torch.randn = _factory(lambda s: _rng.standard_normal(s))
 def run(code: str, use_engine: bool) -> str:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), env.get("PYTHONPATH", "")])
+    env["OMP_NUM_THREADS"] = "1"  # torch's thread pool only contends on a shared machine
     src = PREAMBLE.format(engine=use_engine) + textwrap.dedent(code)
     res = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, env=env,
                          timeout=300)
@@ -475,3 +476,77 @@ def test_d2l_custom_layers_and_lazy_init():
         print(net[0].weight.shape)
         print(net)
     ''', rtol=1e-5)
+
+
+def test_optimizing_model_parameters():
+    # FashionMNIST replaced by 640 + 128 random 28x28 images whose label is a fixed function
+    # of the pixels; 2 epochs, a loss line every 4 batches (the tutorial: every 100)
+    assert_same_output('''
+        from torch import nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def synthetic(n):
+            X = torch.rand(n, 1, 28, 28)
+            return TensorDataset(X, X.flatten(1)[:, :10].argmax(1))
+
+        training_data, test_data = synthetic(640), synthetic(128)
+        train_dataloader = DataLoader(training_data, batch_size=64)
+        test_dataloader = DataLoader(test_data, batch_size=64)
+
+        class NeuralNetwork(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.flatten = nn.Flatten()
+                self.linear_relu_stack = nn.Sequential(
+                    nn.Linear(28*28, 512),
+                    nn.ReLU(),
+                    nn.Linear(512, 512),
+                    nn.ReLU(),
+                    nn.Linear(512, 10),
+                )
+
+            def forward(self, x):
+                x = self.flatten(x)
+                logits = self.linear_relu_stack(x)
+                return logits
+
+        model = NeuralNetwork()
+        learning_rate = 1e-1
+        batch_size = 64
+
+        def train_loop(dataloader, model, loss_fn, optimizer):
+            size = len(dataloader.dataset)
+            model.train()
+            for batch, (X, y) in enumerate(dataloader):
+                pred = model(X)
+                loss = loss_fn(pred, y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                if batch % 4 == 0:
+                    loss, current = loss.item(), batch * batch_size + len(X)
+                    print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")
+
+        def test_loop(dataloader, model, loss_fn):
+            model.eval()
+            size = len(dataloader.dataset)
+            num_batches = len(dataloader)
+            test_loss, correct = 0, 0
+            with torch.no_grad():
+                for X, y in dataloader:
+                    pred = model(X)
+                    test_loss += loss_fn(pred, y).item()
+                    correct += (pred.argmax(1) == y).type(torch.float).sum().item()
+            test_loss /= num_batches
+            correct /= size
+            print(f"Test Error: \\n Accuracy: {(100*correct):>0.1f}%, Avg loss: {test_loss:>8f} \\n")
+
+        loss_fn = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+        epochs = 2
+        for t in range(epochs):
+            print(f"Epoch {t+1}\\n-------------------------------")
+            train_loop(train_dataloader, model, loss_fn, optimizer)
+            test_loop(test_dataloader, model, loss_fn)
+        print("Done!")
+    ''', rtol=1e-4)

@@ -204,3 +204,9 @@ def test_module_importable_as_torch_paths():
     assert engine.utils.data.DataLoader is edata.DataLoader
     assert engine.nn.functional is F and F.conv2d and engine.nn.init.kaiming_uniform_
     assert engine.nn.utils.clip_grad_norm_
+
+
+def test_functional_names_resolve(torch):
+    import engine.nn.functional as F  # noqa: N812
+    for name in F.__all__ + F.MODULE_FUNCTIONS:
+        assert callable(getattr(F, name)) and callable(getattr(torch.nn.functional, name))

@@ -325,8 +325,25 @@ class Module:
                 yield module_prefix + ("." if module_prefix else "") + k, v
 
     def parameters(self, recurse=True):
-        for _name, param in self.named_parameters(recurse=recurse):
-            yield param
+        yield from (self._all_parameters() if recurse else
+                    [p for p in self._parameters.values() if p is not None])
+
+    def _all_parameters(self) -> list:
+        """parameters() in torch's order (depth-first, deduplicated), without the nested
+        generators of named_modules: zero_grad and optimizers walk it on every step."""
+        out, seen_p, seen_m = [], set(), set()
+        stack = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) in seen_m:
+                continue
+            seen_m.add(id(m))
+            for p in m._parameters.values():
+                if p is not None and id(p) not in seen_p:
+                    seen_p.add(id(p))
+                    out.append(p)
+            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        return out
 
     def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
         yield from self._named_members(lambda m: m._parameters.items(), prefix=prefix,
@@ -386,7 +403,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True) -> None:
-        for p in self.parameters():
+        for p in self._all_parameters():
             if p._grad is not None:
                 if set_to_none:
                     p._grad = None
@@ -421,7 +438,7 @@ class Module:
 
     def to(self, *args, **kwargs):
         from ... import _dtype
-        from ..._tensor import device as _device
+        from ... import device as _device
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         kwargs.pop("non_blocking", None)
@@ -436,8 +453,8 @@ class Module:
                 dev = a
             elif a is not None:
                 raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-        if dev is not None:
-            _device(str(dev))  # only "cpu" exists; anything else raises
+        if dev is not None:  # the tensor API's rule (and error text) for devices
+            Tensor._make(np.empty(0, dtype=np.float32)).to(dev)
         if dtype is not None:
             if not dtype.is_floating_point:
                 raise TypeError(
@@ -463,8 +480,7 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        from ..._tensor import device as _device
-        _device("cuda")  # raises: this engine runs on the CPU only
+        Tensor._make(np.empty(0, dtype=np.float32)).to("cuda")  # raises, as a CPU-only torch
         return self  # pragma: no cover
 
     # -- state dict --------------------------------------------------------------------------
