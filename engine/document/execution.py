@@ -249,7 +249,8 @@ class Executor:
                     dirty.add(nid)
         no_grad_ids = set()
         for r in doc.regions.values():
-            no_grad_ids |= r.members
+            if r.kind == "no_grad":  # module groups change nothing in execution
+                no_grad_ids |= r.members
         m = self.m
         results = self.results
         recomputed = []
