@@ -94,7 +94,8 @@ _functional("batch_norm", NN, "Normalizes each channel (dim 1) by the batch stat
             (X, Port("running_mean", optional=True, differentiable=False),
              Port("running_var", optional=True, differentiable=False), _OPT_W, _OPT_B),
             (Param("training", "bool", False, doc="use the batch statistics and update the "
-                   "running ones in place"),
+                   "wired running_mean / running_var in place, as torch: every forward "
+                   "moves them on"),
              Param("momentum", "float", 0.1, minimum=0.0, maximum=1.0), EPS),
             positional=("running_mean", "running_var"), prefix="bn")
 _functional("embedding", NN, "Rows of weight picked by the integer indices in input.",
