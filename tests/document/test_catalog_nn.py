@@ -262,8 +262,7 @@ def test_files_saved_before_the_loss_options_load_with_torch_defaults():
     for node in data["document"]["nodes"]:
         if node["op"].startswith("F."):
             node["params"] = {"reduction": "sum"}  # the old files' params
-    old = fileformat.loads(json.dumps(data))
-    doc = old[0] if isinstance(old, tuple) else old
+    doc = fileformat.loads(json.dumps(data))
     losses = [n for n in doc.nodes.values() if n.op.startswith("F.")]
     assert losses[0].params == {"reduction": "sum", "ignore_index": -100,
                                 "label_smoothing": 0.0}
