@@ -1,10 +1,10 @@
 """The backward graph itself, drawn as torchviz draws it, beside the forward canvas.
 
 Built from the executor's values ({doc node id: engine Tensor}) by walking
-`grad_fn.next_functions`: one box per grad_fn (torch's names: AddBackward0, MmBackward0 ...,
-AccumulateGrad), the leaves (variable name and shape, light blue as in torchviz) under their
-AccumulateGrad, and the root tensor (green) above its grad_fn. Layers are the topological
-generations, root on top; arrows follow the gradient (next_functions).
+`grad_fn.next_functions` (widgets/backward_graph.py): one box per grad_fn (torch's names:
+AddBackward0, MmBackward0 ..., AccumulateGrad), the leaves (variable name and shape, light blue
+as in torchviz) under their AccumulateGrad, and the root tensor (green) above its grad_fn.
+Layers are the topological generations, root on top; arrows follow the gradient.
 
 Every box belongs to a document node: a tensor's grad_fn to that tensor's node, internal
 grad_fns (MmBackward0 under matmul's SqueezeBackward4) to the node whose grad_fn reaches them,
@@ -12,289 +12,111 @@ AccumulateGrad and the leaf box to the leaf's node. Clicking a box emits
 `nodeSelected(doc_node_id)` ("" when the selection is cleared); `select_doc_node(id)` selects
 every box of that node without emitting (selection sync with the canvas). `highlight_step`
 marks the grad_fn the step-through is at, and the ones already run.
+
+Scale (issue 10): an update never rebuilds the scene. Boxes have keys that survive a forward
+(backward_graph.py), so `set_graph` keeps every item whose key is unchanged and creates,
+removes, re-labels or moves only what changed (`last_update` counts it). Above `LOD_LIMIT`
+grad_fns only the root's neighbourhood is drawn (breadth-first), with a bar saying "showing
+2,000 of 13,986 grad_fns" and Expand / Show all; a box with hidden successors shows "+N more"
+and expands on double-click. Drawing many boxes ("Show all") reports to the bar's progress
+indicator and can be cancelled.
 """
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QFontMetricsF,
-    QPainter,
-    QPainterPath,
-    QPainterPathStroker,
-    QPen,
-    QPolygonF,
-)
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QWidget,
 )
 
-from . import theme
+from engine.document.progress import Cancelled, Ticker
 
-# torchviz's fills: lightblue leaves, darkolivegreen1 outputs
-LEAF_FILL = "#add8e6"
-ROOT_FILL = "#caff70"
-ON_LIGHT_TEXT = "#1b1d22"
-LAYER_GAP = 26.0  # compact: the view usually lives in a small dock
-H_GAP = 22.0
+from . import theme
+from .backward_graph import BackwardGraph, edges, fn_name, layout, select, shape_text, walk
+from .backward_items import (
+    LEAF_FILL,
+    LOD_TEXT,
+    ROOT_FILL,
+    BackwardEdge,
+    BackwardItem,
+    _Fonts,
+)
+from .progress import ProgressIndicator
+
+__all__ = ["LEAF_FILL", "LOD_TEXT", "MIN_FIT_ZOOM", "ROOT_FILL", "BackwardEdge",
+           "BackwardItem", "BackwardView", "fn_name", "shape_text"]
+
 MIN_ZOOM, MAX_ZOOM = 0.05, 4.0
-LOD_TEXT = 0.4  # below this scale boxes are drawn without text (the 40000 chips idea)
 # fit() never goes below this: labels stay readable in a small dock; a graph that is still
 # too big shows its root end and scrolls (scroll bars appear, drag pans)
 MIN_FIT_ZOOM = 0.75
 FIT_MARGIN = 16.0
-_SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
+LOD_LIMIT = 2000  # grad_fns drawn before the view cuts the graph
+EXPAND_STEP = 2000  # grad_fns one "Expand" adds
+PROGRESS_ABOVE = 1500  # items to create before the work reports progress (and can cancel)
+PROGRESS_EVERY = 250
 
 
-def fn_name(fn) -> str:
-    """torch's grad_fn class name (AccumulateGrad, not torch::autograd::AccumulateGrad)."""
-    return type(fn).__name__
+class _LodBar(QWidget):
+    """Above the view when the graph is cut: the count, Expand, Show all, progress."""
 
-
-def shape_text(t) -> str:
-    """torchviz's size_to_str: (5, 3)."""
-    return "(" + ", ".join(str(int(s)) for s in t.shape) + ")"
-
-
-def _reachable(fns) -> set[int]:
-    """ids of every grad_fn reachable from `fns` through next_functions (not `fns` itself,
-    unless another one reaches it)."""
-    out: set[int] = set()
-    stack = list(fns)
-    while stack:
-        fn = stack.pop()
-        for nxt, _ in fn.next_functions:
-            if nxt is not None and id(nxt) not in out:
-                out.add(id(nxt))
-                stack.append(nxt)
-    return out
-
-
-class _Dag:
-    """The few digraph operations the layout needs (networkx costs a long import at
-    start-up): nodes in insertion order, edges carrying a multiplicity ``n``."""
-
-    def __init__(self) -> None:
-        self.succ: dict = {}
-        self.pred: dict = {}
-
-    def add_node(self, u) -> None:
-        self.succ.setdefault(u, {})
-        self.pred.setdefault(u, {})
-
-    def add_edge(self, u, v) -> None:
-        """One more edge u -> v (parallel edges raise the multiplicity)."""
-        self.add_node(u)
-        self.add_node(v)
-        self.succ[u][v] = self.succ[u].get(v, 0) + 1
-        self.pred[v][u] = self.succ[u][v]
-
-    def edges(self):
-        """(u, v, multiplicity) in insertion order."""
-        return [(u, v, n) for u, outs in self.succ.items() for v, n in outs.items()]
-
-    def predecessors(self, v):
-        return iter(self.pred.get(v, ()))
-
-    def generations(self):
-        """Layers of the DAG: sources first, each node one layer below its last parent
-        (networkx's topological_generations)."""
-        indeg = {u: len(p) for u, p in self.pred.items()}
-        layer = [u for u, d in indeg.items() if d == 0]
-        while layer:
-            yield layer
-            nxt = []
-            for u in layer:
-                for v in self.succ[u]:
-                    indeg[v] -= 1
-                    if indeg[v] == 0:
-                        nxt.append(v)
-            layer = nxt
-
-
-class _Fonts:
-    def __init__(self) -> None:
-        self.title = QFont()
-        self.title.setPointSizeF(8.5)
-        self.small = QFont()
-        self.small.setPointSizeF(7.5)
-        self.title_fm = QFontMetricsF(self.title)
-        self.small_fm = QFontMetricsF(self.small)
-
-
-class BackwardItem(QGraphicsItem):
-    """One box: kind is "fn" (a grad_fn, AccumulateGrad included), "leaf" or "root"."""
-
-    PAD_X, PAD_Y = 9.0, 5.0
-
-    def __init__(self, kind: str, title: str, subtitle: str, doc_id: str | None, fonts: _Fonts,
-                 fn=None, tensor=None) -> None:
-        super().__init__()
-        self.kind, self.title, self.subtitle, self.doc_id = kind, title, subtitle, doc_id
-        self.fn, self.tensor = fn, tensor
-        self.fonts = fonts
-        self.step_state = 0  # 0 idle, 1 already run, 2 running now
-        self.in_edges: list[BackwardEdge] = []
-        self.out_edges: list[BackwardEdge] = []
-        w = fonts.title_fm.horizontalAdvance(title)
-        if subtitle:
-            w = max(w, fonts.small_fm.horizontalAdvance(subtitle))
-        h = fonts.title_fm.height() + (fonts.small_fm.height() if subtitle else 0)
-        self.w, self.h = math.ceil(w + 2 * self.PAD_X), math.ceil(h + 2 * self.PAD_Y)
-        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setAcceptHoverEvents(True)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setZValue(1)
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return QRectF(-self.w / 2 - 3, -self.h / 2 - 3, self.w + 14, self.h + 6)
-
-    def box(self) -> QRectF:
-        return QRectF(-self.w / 2, -self.h / 2, self.w, self.h)
-
-    def top(self) -> QPointF:
-        return self.pos() + QPointF(0, -self.h / 2)
-
-    def bottom(self) -> QPointF:
-        return self.pos() + QPointF(0, self.h / 2)
-
-    def set_step_state(self, state: int) -> None:
-        if state != self.step_state:
-            self.step_state = state
-            self.update()
-
-    def itemChange(self, change, value):  # noqa: N802
-        if change == _SELECTED_CHANGED:
-            for e in self.in_edges + self.out_edges:
-                e.refresh_pen()
-        return super().itemChange(change, value)
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        c = theme.color
-        if self.kind == "leaf":
-            fill, text, sub = QColor(LEAF_FILL), QColor(ON_LIGHT_TEXT), QColor("#38424f")
-        elif self.kind == "root":
-            fill, text, sub = QColor(ROOT_FILL), QColor(ON_LIGHT_TEXT), QColor("#3d4a22")
-        else:
-            fill, text, sub = c("node_body"), c("node_text"), c("grad_fn")
-            if self.fn is not None and fn_name(self.fn) == "AccumulateGrad":
-                fill = c("node_header")
-        if self.step_state == 2:
-            fill = c("highlight")
-            text = sub = QColor(ON_LIGHT_TEXT)
-        if self.isSelected():
-            pen = QPen(c("accent"), 2.5)
-        elif self.step_state:
-            pen = QPen(c("highlight"), 2.0 if self.step_state == 2 else 1.5)
-        else:
-            pen = QPen(c("node_border") if self.kind == "fn" else fill.darker(160), 1.0)
-        if option.levelOfDetailFromTransform(p.worldTransform()) < LOD_TEXT:
-            pen.setCosmetic(True)
-            p.setPen(pen)
-            p.setBrush(fill)
-            p.drawRect(self.box())
-            return
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(pen)
-        p.setBrush(fill)
-        p.drawRoundedRect(self.box(), 5, 5)
-        f = self.fonts
-        y = -self.h / 2 + self.PAD_Y
-        p.setFont(f.title)
-        p.setPen(text)
-        p.drawText(QRectF(-self.w / 2, y, self.w, f.title_fm.height()),
-                   Qt.AlignmentFlag.AlignCenter, self.title)
-        if self.subtitle:
-            y += f.title_fm.height()
-            p.setFont(f.small)
-            p.setPen(sub)
-            p.drawText(QRectF(-self.w / 2, y, self.w, f.small_fm.height()),
-                       Qt.AlignmentFlag.AlignCenter, self.subtitle)
-        if self.step_state == 1:  # run already: a small check mark beside the box
-            p.setPen(QPen(c("highlight"), 1.6))
-            r = self.box()
-            x0, y0 = r.right() + 3, r.top() + 2
-            p.drawPolyline(QPolygonF([QPointF(x0, y0 + 2.5), QPointF(x0 + 2, y0 + 4.5),
-                                      QPointF(x0 + 5.5, y0)]))
-
-
-class BackwardEdge(QGraphicsPathItem):
-    """An arrow from `src` (bottom) to `dst` (top); `offset` separates parallel edges
-    (mul(x, x) has two next_functions to one AccumulateGrad)."""
-
-    def __init__(self, src: BackwardItem, dst: BackwardItem, offset: float = 0.0) -> None:
-        super().__init__()
-        self.src, self.dst, self.offset = src, dst, offset
-        src.out_edges.append(self)
-        dst.in_edges.append(self)
-        self.setZValue(0)
-        self.refresh_pen()
-        self.update_path()
-
-    def refresh_pen(self) -> None:
-        hot = self.src.isSelected() and self.dst.isSelected()
-        col = theme.color("accent") if hot else theme.color("wire")
-        pen = QPen(col, 2.0 if hot else 1.3)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self.setPen(pen)
-        self._arrow_brush = QBrush(col)
-        self.update()
-
-    def update_path(self) -> None:
-        a = self.src.bottom() + QPointF(self.offset, 0)
-        b = self.dst.top() + QPointF(self.offset, -6)  # leave room for the arrowhead
-        dy = max(18.0, (b.y() - a.y()) * 0.5)
-        path = QPainterPath(a)
-        path.cubicTo(a + QPointF(0, dy), b - QPointF(0, dy), b)
-        self.setPath(path)
-        self._tip = self.dst.top() + QPointF(self.offset, 0)
-
-    def shape(self) -> QPainterPath:
-        s = QPainterPathStroker()
-        s.setWidth(6)
-        return s.createStroke(self.path())
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return super().boundingRect().adjusted(-6, -6, 6, 8)
-
-    def paint(self, p: QPainter, option, widget=None) -> None:
-        if option.levelOfDetailFromTransform(p.worldTransform()) < LOD_TEXT:
-            p.setPen(self.pen())
-            p.drawLine(self.path().pointAtPercent(0), self._tip)
-            return
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        super().paint(p, option, widget)
-        tip = self._tip
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(self._arrow_brush)
-        p.drawPolygon(QPolygonF([tip, tip + QPointF(-4.5, -8), tip + QPointF(4.5, -8)]))
+    def __init__(self, parent) -> None:
+        super().__init__(parent)
+        self.setObjectName("backwardLodBar")
+        self.label = QLabel(self)
+        self.label.setObjectName("backwardLodLabel")
+        self.expand_button = QToolButton(self)
+        self.expand_button.setText("Expand")
+        self.show_all_button = QToolButton(self)
+        self.show_all_button.setText("Show all")
+        self.progress = ProgressIndicator(self)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 2, 6, 2)
+        lay.setSpacing(6)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.expand_button)
+        lay.addWidget(self.show_all_button)
+        self.setAutoFillBackground(True)
+        self.hide()
 
 
 class BackwardView(QGraphicsView):
     nodeSelected = Signal(str)  # noqa: N815
+    lodChanged = Signal(str)  # noqa: N815 - the bar's message ("" when all is shown)
 
     def __init__(self, parent=None) -> None:
-        self._scene = QGraphicsScene()
-        super().__init__(self._scene, parent)
+        super().__init__(parent)
+        self._scene = QGraphicsScene(self)  # owned by the view: gone with it, not before
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.setScene(self._scene)
         self._fonts = _Fonts()
-        self._items: list[BackwardItem] = []
-        self._edges: list[BackwardEdge] = []
+        self._graph = BackwardGraph()
+        self._items: dict = {}  # key -> BackwardItem, in rank order
+        self._edges: dict = {}  # (src key, dst key, k) -> BackwardEdge
         self._by_fn: dict[int, BackwardItem] = {}
         self._by_doc: dict[str, list[BackwardItem]] = {}
-        self._fns: list = []  # keeps the walked grad_fns alive: _by_fn is keyed by id()
+        self._pinned: dict = {}  # grad_fn keys expanded by the user (insertion-ordered set)
+        self.limit: int | None = LOD_LIMIT
+        self.last_update: dict[str, int] = {}
+        self._bounds = QRectF()  # the boxes' bounding rect, kept with the layout
+        self._pending = None  # a set_graph that arrived while drawing with progress
+        self._names: dict = {}
+        self._args: tuple = ({}, None, None)  # the last set_graph's (values, names, root)
         self._syncing = False
         self._needs_fit = True
         self._auto_fit = True  # refit on resize until the user zooms
         self._current_step = None
-        self.placeholder = QGraphicsSimpleTextItem()
+        self.placeholder = QGraphicsSimpleTextItem(
+            "No backward graph: no result requires grad yet.")
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -303,6 +125,10 @@ class BackwardView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.lod_bar = _LodBar(self)
+        self.lod_bar.expand_button.clicked.connect(self.expand)
+        self.lod_bar.show_all_button.clicked.connect(self.show_all)
+        self.progress = self.lod_bar.progress
         self._scene.selectionChanged.connect(self._selection_changed)
         self.apply_theme()
         self.set_graph({})
@@ -311,167 +137,246 @@ class BackwardView(QGraphicsView):
     def set_graph(self, values: dict, names: dict | None = None, root: str | None = None) -> None:
         """Draw the backward graph of `values` {doc node id: Tensor | None}. With `root`, only
         what backward from that node would reach; else every recorded graph (roots = tensors
-        no other tensor's graph consumes). `names` {doc id: variable name} labels the boxes."""
-        names = names or {}
+        no other tensor's graph consumes). `names` {doc id: variable name} labels the boxes.
+        Items whose key is unchanged are kept (see the module docstring)."""
+        if self.progress.is_running():  # called back while "Show all" draws: after it
+            self._pending = (values, names, root)
+            return
+        self._args = (values, names, root)
+        self._names = names or {}
+        self._walk()
+        self._refresh()
+
+    def _walk(self, full: bool = False) -> BackwardGraph:
+        """Walk the graph of the last `set_graph` as far as the cut needs (all of it when
+        `full`, or when the user expanded boxes: their keys may lie anywhere)."""
+        stop = None if (full or self._pinned or self.limit is None) else self.limit
+        self._graph = g = walk(*self._args, stop=stop)
+        self._pinned = {k: None for k in self._pinned if k in g.boxes}
+        return g
+
+    def _full_graph(self) -> BackwardGraph:
+        return self._walk(full=True) if self._graph.partial else self._graph
+
+    def _refresh(self, progress=None) -> None:
+        keys, hidden = select(self._graph, self.limit, self._pinned)
+        self._apply(keys, hidden, progress)
+
+    def _apply(self, keys: list, hidden: dict, progress=None) -> None:
+        """Make the scene show `keys`: remove, create, re-label, move only what differs."""
+        g, items, scene = self._graph, self._items, self._scene
+        stats = dict.fromkeys(("created", "removed", "relabelled", "moved", "edges_created",
+                               "edges_removed", "edges_rerouted"), 0)
+        self.last_update = stats
+        want = set(keys)
         self._syncing = True
         try:
-            self._scene.clear()
+            for key in [k for k in items if k not in want]:
+                scene.removeItem(items.pop(key))
+                stats["removed"] += 1
+            todo = sum(1 for k in keys if k not in items)
+            ticker = Ticker(progress if todo > PROGRESS_ABOVE else None, todo, PROGRESS_EVERY)
+            ticker.start()
+            fresh = {}
+            badges = 0  # "+N more" badges changed: the bounds change
+            for key in keys:
+                box = g.boxes[key]
+                item = items.get(key)
+                if item is None:
+                    item = BackwardItem(box.kind, box.title, box.subtitle, box.doc_id,
+                                        self._fonts, fn=box.fn, tensor=box.tensor, key=key)
+                    scene.addItem(item)
+                    items[key] = item  # tracked at once: a cancel must be able to undo it
+                    stats["created"] += 1
+                    ticker.tick()
+                else:
+                    if item.title != box.title or item.subtitle != box.subtitle:
+                        item.set_labels(box.title, box.subtitle)
+                        stats["relabelled"] += 1
+                    item.fn, item.tensor, item.doc_id = box.fn, box.tensor, box.doc_id
+                    if item.step_state:
+                        item.set_step_state(0)  # a new graph has run no step yet
+                fresh[key] = item
+                item.owner_name = self._names.get(box.doc_id, box.doc_id)
+                n_hidden = hidden.get(key, 0)
+                if n_hidden != item.hidden:
+                    item.set_hidden(n_hidden)
+                    badges += 1
+            ticker.finish()
         finally:
             self._syncing = False
-        self._items, self._edges, self._by_fn, self._by_doc, self._fns = [], [], {}, {}, []
+        self._items = fresh
+        self._by_fn = {id(it.fn): it for it in fresh.values() if it.fn is not None}
+        by_doc: dict[str, list[BackwardItem]] = {}
+        for it in fresh.values():
+            if it.doc_id is not None:
+                by_doc.setdefault(it.doc_id, []).append(it)
+        self._by_doc = by_doc
         self._current_step = None
-        tensors = {k: v for k, v in values.items() if v is not None}
-        owner_of_fn: dict[int, str] = {}
-        owner_of_var: dict[int, str] = {}
-        for doc_id, t in tensors.items():
-            if t.grad_fn is not None:
-                owner_of_fn.setdefault(id(t.grad_fn), doc_id)
-            elif t._requires_grad:
-                owner_of_var.setdefault(id(t), doc_id)
 
-        if root is not None:
-            t = tensors.get(root)
-            starts = [root] if t is not None and t.grad_fn is not None else []
-        else:
-            consumed = _reachable([t.grad_fn for t in tensors.values()
-                                   if t.grad_fn is not None])
-            starts = [d for d, t in tensors.items()
-                      if t.grad_fn is not None and id(t.grad_fn) not in consumed
-                      and owner_of_fn.get(id(t.grad_fn)) == d]
+        drawn = edges(g, keys)
+        same = not (stats["created"] or stats["removed"] or stats["relabelled"]) and \
+            len(drawn) == len(self._edges) and all(
+                (src, dst, k) in self._edges for src, dst, k, _ in drawn)
+        if not same:  # same boxes, same arrows (a value edit): nothing moves
+            pos = layout(g, keys, lambda k: (fresh[k].w, fresh[k].h))
+            moved = set()
+            for key, (x, y) in pos.items():
+                it = fresh[key]
+                p = it.pos()
+                if p.x() != x or p.y() != y:
+                    it.setPos(x, y)
+                    moved.add(key)
+            stats["moved"] = len(moved)
+            self._apply_edges(drawn, moved, stats)
+        if not same or badges:
+            self._bounds = self._items_bounds()
 
-        g = _Dag()
-        order: list = []
-        # breadth-first from the roots: an internal grad_fn inherits its first parent's node
-        queue = []
-        for doc_id in starts:
-            t = tensors[doc_id]
-            ritem = self._add_item("root", names.get(doc_id, doc_id), shape_text(t), doc_id,
-                                   tensor=t)
-            g.add_node(ritem)
-            fn_item = self._fn_item(t.grad_fn, owner_of_fn.get(id(t.grad_fn), doc_id), names,
-                                    owner_of_var, tensors)
-            g.add_edge(ritem, fn_item)
-            order.append(ritem)
-            queue.append(t.grad_fn)
-        seen = {id(fn) for fn in queue}
-        while queue:
-            fn = queue.pop(0)
-            item = self._by_fn[id(fn)]
-            order.append(item)
-            for nxt, _ in fn.next_functions:
-                if nxt is None:
-                    continue
-                owner = owner_of_fn.get(id(nxt), item.doc_id)
-                nitem = self._fn_item(nxt, owner, names, owner_of_var, tensors)
-                g.add_edge(item, nitem)
-                if id(nxt) not in seen:
-                    seen.add(id(nxt))
-                    queue.append(nxt)
-                    leaf = getattr(nxt, "variable", None)
-                    if leaf is not None:
-                        vid = owner_of_var.get(id(leaf))
-                        label = names.get(vid, vid) if vid is not None else ""
-                        litem = self._add_item("leaf", label or shape_text(leaf),
-                                               shape_text(leaf) if label else "", vid,
-                                               tensor=leaf)
-                        g.add_edge(nitem, litem)
-        for it in self._items:
-            g.add_node(it)
-        self._layout(g, order)
-        for u, v, n in g.edges():
-            for k in range(n):
-                self._edges.append(BackwardEdge(u, v, (k - (n - 1) / 2) * 10.0))
-        for e in self._edges:
-            self._scene.addItem(e)
-        self._set_placeholder(not self._items)
+        show_placeholder = not fresh
+        if show_placeholder != (self.placeholder.scene() is scene):
+            if show_placeholder:  # only when shown: hidden items count in itemsBoundingRect
+                scene.addItem(self.placeholder)
+            else:
+                scene.removeItem(self.placeholder)
         m = FIT_MARGIN  # tight: scroll bars show only when the graph does not fit
-        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-m, -m, m, m))
-        self._needs_fit = self._auto_fit = True
-        if self.isVisible():
-            self.fit()
+        rect = self._bounds if fresh else scene.itemsBoundingRect()
+        scene.setSceneRect(rect.adjusted(-m, -m, m, m))
+        self._update_bar()
+        if stats["created"] or stats["removed"]:  # a new picture: fit it again
+            self._needs_fit = self._auto_fit = True
+            if self.isVisible():
+                self.fit()
 
-    def _add_item(self, kind, title, subtitle, doc_id, fn=None, tensor=None) -> BackwardItem:
-        item = BackwardItem(kind, title, subtitle, doc_id, self._fonts, fn=fn, tensor=tensor)
-        self._items.append(item)
-        self._scene.addItem(item)
-        if doc_id is not None:
-            self._by_doc.setdefault(doc_id, []).append(item)
-        return item
+    def _items_bounds(self) -> QRectF:
+        """What itemsBoundingRect would say, from the boxes (arrows run between them)."""
+        if not self._items:
+            return QRectF()
+        xs0, ys0, xs1, ys1 = [], [], [], []
+        for it in self._items.values():
+            r = it.boundingRect()
+            p = it.pos()
+            xs0.append(p.x() + r.left())
+            ys0.append(p.y() + r.top())
+            xs1.append(p.x() + r.right())
+            ys1.append(p.y() + r.bottom())
+        return QRectF(min(xs0), min(ys0), max(xs1) - min(xs0), max(ys1) - min(ys0))
 
-    def _fn_item(self, fn, owner, names, owner_of_var, tensors) -> BackwardItem:
-        item = self._by_fn.get(id(fn))
-        if item is not None:
-            return item
-        name = fn_name(fn)
-        leaf = getattr(fn, "variable", None)
-        if leaf is not None:
-            owner = owner_of_var.get(id(leaf))
-            sub = ""
-        else:  # the doc variable this grad_fn produced, if it is a tensor's own grad_fn
-            t = tensors.get(owner)
-            sub = names.get(owner, owner) if t is not None and t.grad_fn is fn else ""
-        item = self._add_item("fn", name, sub, owner, fn=fn)
-        item.setToolTip(self._tooltip(fn, owner, names))
-        self._by_fn[id(fn)] = item
-        self._fns.append(fn)
-        return item
+    def _apply_edges(self, drawn: list, moved: set, stats: dict) -> None:
+        old, scene, items = self._edges, self._scene, self._items
+        new: dict = {}
+        for src, dst, k, n in drawn:
+            ekey = (src, dst, k)
+            e = old.pop(ekey, None)
+            offset = (k - (n - 1) / 2) * 10.0
+            if e is not None and e.src is items[src] and e.dst is items[dst]:
+                if src in moved or dst in moved or e.offset != offset:
+                    e.offset = offset
+                    e.update_path()
+                    stats["edges_rerouted"] += 1
+            else:
+                if e is not None:
+                    e.detach()
+                    scene.removeItem(e)
+                    stats["edges_removed"] += 1
+                e = BackwardEdge(items[src], items[dst], offset, key=ekey)
+                scene.addItem(e)
+                stats["edges_created"] += 1
+            new[ekey] = e
+        for e in old.values():
+            e.detach()
+            if e.scene() is scene:
+                scene.removeItem(e)
+            stats["edges_removed"] += 1
+        self._edges = new
 
-    @staticmethod
-    def _tooltip(fn, owner, names) -> str:
-        edges = ", ".join(f"({fn_name(n) if n is not None else 'None'}, {nr})"
-                          for n, nr in fn.next_functions)
-        where = f" — {names.get(owner, owner)}" if owner is not None else ""
-        comma = "," if len(fn.next_functions) == 1 else ""  # a 1-tuple prints as (x,)
-        return f"{fn_name(fn)}{where}\nnext_functions: ({edges}{comma})"
+    # -- level of detail -------------------------------------------------------------------
+    def lod_message(self) -> str:
+        """ "showing 2,000 of 13,986 grad_fns", or "" when every grad_fn is drawn."""
+        total = self._graph.n_fns
+        shown = sum(1 for it in self._items.values() if it.kind == "fn")
+        return f"showing {shown:,} of {total:,} grad_fns" if shown < total else ""
 
-    def _layout(self, g: _Dag, order: list) -> None:
-        """Layers from the topological generations. Within a layer, boxes are ordered by the
-        mean position of their parents and placed as close to it as the gaps allow (a box
-        with one parent sits right under it), then the layer is shifted so that the boxes
-        are, on average, where their parents want them."""
-        rank = {it: i for i, it in enumerate(order)}
-        y = 0.0
-        xpos: dict[BackwardItem, float] = {}
-        for layer in g.generations():
-            want = {}
-            for it in layer:
-                ps = [xpos[p] for p in g.predecessors(it) if p in xpos]
-                want[it] = sum(ps) / len(ps) if ps else None
-            layer = sorted(layer, key=lambda it: (want[it] if want[it] is not None else -1e9,
-                                                  rank.get(it, 1e9)))
-            xs, prev = [], None
-            for it in layer:
-                x = want[it] if want[it] is not None else -1e18
-                if prev is not None:
-                    x = max(x, xs[-1] + prev.w / 2 + H_GAP + it.w / 2)
-                elif want[it] is None:
-                    x = 0.0
-                xs.append(x)
-                prev = it
-            wanted = [(want[it], x) for it, x in zip(layer, xs) if want[it] is not None]
-            if wanted:
-                shift = sum(w - x for w, x in wanted) / len(wanted)
-            else:  # a layer of roots: centred on 0
-                shift = -(xs[0] - layer[0].w / 2 + xs[-1] + layer[-1].w / 2) / 2
-            h = max(it.h for it in layer)
-            for it, x in zip(layer, xs):
-                it.setPos(x + shift, y + h / 2)
-                xpos[it] = x + shift
-            y += h + LAYER_GAP
+    def _update_bar(self) -> None:
+        msg = self.lod_message()
+        bar = self.lod_bar
+        if msg != bar.label.text() or bar.isVisible() != bool(msg):
+            bar.label.setText(msg)
+            bar.setVisible(bool(msg) or self.progress.is_running())
+            self._place_bar()
+            self.lodChanged.emit(msg)
 
-    def _set_placeholder(self, show: bool) -> None:
-        self.placeholder = QGraphicsSimpleTextItem(
-            "No backward graph: no result requires grad yet.")
-        self.placeholder.setBrush(theme.color("text_muted"))
-        if show:  # only when shown: hidden items still count in itemsBoundingRect
-            self._scene.addItem(self.placeholder)
+    def _place_bar(self) -> None:
+        bar = self.lod_bar
+        h = bar.sizeHint().height() if bar.isVisible() else 0
+        self.setViewportMargins(0, h, 0, 0)
+        bar.setGeometry(self.frameWidth(), self.frameWidth(),
+                        self.width() - 2 * self.frameWidth(), h)
+
+    def expand(self) -> None:
+        """Draw `EXPAND_STEP` more grad_fns (breadth-first, the next ones from the root)."""
+        if self.limit is not None:
+            self._grow(self.limit + EXPAND_STEP, "Drawing more of the backward graph")
+
+    def show_all(self) -> None:
+        self._grow(None, "Drawing the whole backward graph")
+
+    def _grow(self, limit: int | None, text: str) -> None:
+        before = self.limit
+        self.limit = limit
+        self._walk()
+        keys, hidden = select(self._graph, limit, self._pinned)
+        todo = len(set(keys) - self._items.keys())
+        if todo <= PROGRESS_ABOVE:
+            self._apply(keys, hidden)
+            return
+        with self.progress.task(text, todo) as progress:
+            self.lod_bar.show()
+            self._place_bar()
+            try:
+                self._apply(keys, hidden, progress)
+            except Cancelled:
+                self.limit = before  # back to what was drawn; the extra items go again
+                self._walk()
+                self._refresh()
+                raise
+        self._update_bar()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.set_graph(*pending)
+
+    def expand_box(self, key) -> None:
+        """Show the successors of the box `key` (its "+N more")."""
+        anchor = self._full_graph().anchor(key)
+        if anchor is not None and anchor not in self._pinned:
+            self._pinned[anchor] = None
+            self._refresh()
+
+    def _reveal(self, keys) -> bool:
+        """Make sure the boxes `keys` are drawn (a selection or a step in the hidden part)."""
+        anchors = [a for a in (self._graph.anchor(k) for k in keys)
+                   if a is not None and a not in self._pinned]
+        missing = [k for k in keys if k not in self._items]
+        if not missing or not anchors:
+            return False
+        for a in anchors:
+            self._pinned[a] = None
+        self._refresh()
+        return True
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, BackwardItem) and item.hidden:
+            self.expand_box(item.key)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     # -- queries -------------------------------------------------------------------------
     def graph_items(self) -> list[BackwardItem]:
-        return list(self._items)
+        return list(self._items.values())
 
     def edge_items(self) -> list[BackwardEdge]:
-        return list(self._edges)
+        return list(self._edges.values())
 
     def item_for_fn(self, fn) -> BackwardItem | None:
         return self._by_fn.get(id(fn))
@@ -484,9 +389,16 @@ class BackwardView(QGraphicsView):
                if isinstance(it, BackwardItem) and it.doc_id is not None}
         return sorted(ids)
 
+    def graph(self) -> BackwardGraph:
+        """Everything walked, drawn or not."""
+        return self._graph
+
     # -- selection sync ------------------------------------------------------------------
     def select_doc_node(self, doc_id: str | None) -> None:
-        """Select every box of `doc_id` (None clears); emits nothing."""
+        """Select every box of `doc_id` (None clears), drawing it first if the level-of-detail
+        cut hid it; emits nothing."""
+        if doc_id is not None and doc_id not in self._by_doc:
+            self._reveal(self._full_graph().by_doc.get(doc_id, ()))
         self._syncing = True
         try:
             self._scene.clearSelection()
@@ -513,7 +425,12 @@ class BackwardView(QGraphicsView):
 
     # -- step-through --------------------------------------------------------------------
     def highlight_step(self, grad_fn, visited=()) -> None:
-        """Mark `grad_fn` as running now (None clears) and `visited` grad_fns as run."""
+        """Mark `grad_fn` as running now (None clears) and `visited` grad_fns as run; a step
+        in the part the level-of-detail cut hides is drawn first."""
+        if grad_fn is not None and id(grad_fn) not in self._by_fn:
+            key = self._full_graph().by_fn.get(id(grad_fn))
+            if key is not None:
+                self._reveal([key])
         done = {id(f) for f in visited}
         for it in self._by_fn.values():
             it.set_step_state(2 if grad_fn is not None and it.fn is grad_fn
@@ -531,10 +448,17 @@ class BackwardView(QGraphicsView):
         self.highlight_step(current, done)
 
     def find_fn(self, name: str, doc_id: str | None = None):
-        """The grad_fn called `name` belonging to `doc_id` (for a schedule of (name, id))."""
-        for it in self._by_fn.values():
-            if fn_name(it.fn) == name and (doc_id is None or it.doc_id == doc_id):
-                return it.fn
+        """The grad_fn called `name` belonging to `doc_id` (for a schedule of (name, id)),
+        drawn or not."""
+        for full in (False, True):
+            g = self._full_graph() if full else self._graph
+            keys = g.by_doc.get(doc_id, ()) if doc_id is not None else g.boxes
+            for k in keys:
+                b = g.boxes[k]
+                if b.kind == "fn" and b.title == name:
+                    return b.fn
+            if not g.partial:
+                break
         return None
 
     def current_step_item(self) -> BackwardItem | None:
@@ -543,7 +467,8 @@ class BackwardView(QGraphicsView):
     # -- view ----------------------------------------------------------------------------
     def apply_theme(self) -> None:
         self.setBackgroundBrush(theme.color("canvas"))
-        for e in self._edges:
+        self.placeholder.setBrush(theme.color("text_muted"))
+        for e in self._edges.values():
             e.refresh_pen()
         self._scene.update()
 
@@ -553,7 +478,7 @@ class BackwardView(QGraphicsView):
     def fit(self) -> None:
         """The whole graph when it fits at a readable scale (at most 1:1, centred); else
         ``MIN_FIT_ZOOM`` with the root end (top) in view, centred on the root."""
-        rect = self._scene.itemsBoundingRect()
+        rect = self._bounds if self._items else self._scene.itemsBoundingRect()
         self._needs_fit = False
         if rect.isEmpty():
             return
@@ -565,7 +490,8 @@ class BackwardView(QGraphicsView):
         self.scale(z, z)
         cx, cy = rect.center().x(), rect.center().y()
         if rect.width() * z > vp.width():  # too wide: the root's column
-            roots = [it for it in self._items if it.kind == "root"] or self._items
+            items = list(self._items.values())
+            roots = [it for it in items if it.kind == "root"] or items
             cx = roots[0].pos().x()
         if rect.height() * z > vp.height():  # too tall: the top rows (root first)
             cy = rect.top() + vp.height() / z / 2
@@ -573,11 +499,13 @@ class BackwardView(QGraphicsView):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
+        self._place_bar()
         if self._needs_fit:
             self.fit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        self._place_bar()
         if self._auto_fit and self.isVisible():
             self.fit()
 

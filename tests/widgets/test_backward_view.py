@@ -260,3 +260,225 @@ def test_small_dock_keeps_labels_readable(qtbot, executed):
     # scrolling down reaches the leaves
     v.verticalScrollBar().setValue(v.verticalScrollBar().maximum())
     assert vp.contains(v.mapFromScene(by_title["w"].sceneBoundingRect()).boundingRect())
+
+
+# -- scale (issue 10): incremental updates and the level-of-detail cut -----------------------
+def chain_doc(n: int, n_leaves: int = 4):
+    """Leaves w0..w{k-1} (requires_grad) and a chain v_i = tanh(v_{i-1}) or v_{i-1} + w."""
+    from engine.document.model import Document
+    d = Document()
+    for i in range(n_leaves):
+        d.add_node("randn", f"w{i}", {"shape": (3,), "seed": i}, (0, i * 100),
+                   requires_grad=True, node_id=f"w{i}")
+    prev = "w0"
+    for i in range(n):
+        nid = f"v{i}"
+        if i % 3 == 2:
+            d.add_node("add", nid, None, (200 + i * 10, 0), node_id=nid)
+            d.connect(prev, nid, "input")
+            d.connect(f"w{i % n_leaves}", nid, "other")
+        else:
+            d.add_node("tanh", nid, None, (200 + i * 10, 0), node_id=nid)
+            d.connect(prev, nid, "input")
+        prev = nid
+    return d
+
+
+def show_doc(view, ex, doc):
+    res = ex.forward()
+    view.set_graph({k: r.value for k, r in res.items()}, {k: n.name for k, n in doc.nodes.items()})
+
+
+def update_counts(n: int, qtbot) -> list[dict]:
+    """What one update creates/removes after (a) a leaf's value edit, (b) one node added,
+    (c) that node removed again, on a chain of `n` ops: counted by item identity."""
+    doc = chain_doc(n)
+    ex = Executor(doc)
+    v = BackwardView()
+    qtbot.addWidget(v)
+    show_doc(v, ex, doc)
+    counts = []
+
+    def step(edit):
+        before = {id(it): it for it in v.graph_items()}
+        edges_before = {id(e): e for e in v.edge_items()}
+        edit()
+        show_doc(v, ex, doc)
+        after = v.graph_items()
+        created = sum(1 for it in after if id(it) not in before)
+        removed = len(before) - (len(after) - created)
+        e_created = sum(1 for e in v.edge_items() if id(e) not in edges_before)
+        assert (created, removed) == (v.last_update["created"], v.last_update["removed"])
+        assert e_created == v.last_update["edges_created"]
+        counts.append({"created": created, "removed": removed, "edges_created": e_created,
+                       "relabelled": v.last_update["relabelled"]})
+    step(lambda: doc.set_param("w1", "seed", 99))  # new values, new grad_fns, same structure
+    last = f"v{n - 1}"
+
+    def add():
+        doc.add_node("tanh", "extra", None, (0, 900), node_id="extra")
+        doc.connect(last, "extra", "input")
+    step(add)
+    step(lambda: doc.remove_node("extra"))
+    step(lambda: doc.rename_node(last, "renamed"))
+    ex.close()
+    return counts
+
+
+def test_an_update_creates_only_what_changed(qtbot):
+    """O(changed), not O(N): the same counts on a 60-op and a 600-op graph, none for a
+    value edit (every grad_fn is new after a forward, but its box's key is not)."""
+    small, big = update_counts(60, qtbot), update_counts(600, qtbot)
+    assert small == big
+    edit, add, remove, rename = big
+    assert edit == {"created": 0, "removed": 0, "edges_created": 0, "relabelled": 0}
+    assert add["created"] == 2 and add["removed"] == 1  # extra's root box + TanhBackward0
+    assert add["edges_created"] == 2
+    assert remove["created"] == 1 and remove["removed"] == 2
+    assert rename["created"] == 0 and rename["relabelled"] == 2  # root box + its grad_fn
+
+
+def test_update_keeps_the_view_and_reuses_items(qtbot, executed, bview):
+    doc, ex, values, names = executed
+    items = {it.key: it for it in bview.graph_items()}
+    wheel(bview, QPointF(200, 200), 240)
+    z = bview.zoom()
+    doc.set_param("n3", "seed", 5)
+    bview.set_graph({k: r.value for k, r in ex.forward().items()}, names)
+    assert {it.key: it for it in bview.graph_items()} == items
+    assert bview.zoom() == z  # no refit when nothing was added or removed
+    # the boxes now hold the new graph's grad_fns
+    new_root = ex.results["n7"].value.grad_fn
+    assert bview.item_for_fn(new_root) is items[("fn", "n7")]
+    assert bview.item_for_fn(values["n7"].grad_fn) is None
+
+
+def big_values(n: int):
+    """An engine graph of about n grad_fns: a chain of tanh with a leaf added every 4th."""
+    ws = [engine.randn(3, requires_grad=True) for _ in range(5)]
+    values = {f"w{i}": w for i, w in enumerate(ws)}
+    h = ws[0]
+    for i in range(n):
+        h = h + ws[i % 5] if i % 4 == 3 else h.tanh()
+        values[f"v{i}"] = h
+    return values
+
+
+def fns_shown(v) -> int:
+    return sum(1 for it in v.graph_items() if it.kind == "fn")
+
+
+def test_big_graph_is_cut_with_a_message_and_expands(qtbot):
+    from widgets.backward_view import LOD_LIMIT
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.resize(500, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    values = big_values(3000)
+    with qtbot.waitSignal(v.lodChanged, timeout=1000) as sig:
+        v.set_graph(values)
+    total = v.graph().n_fns
+    assert total == 3005  # 3000 ops + 5 AccumulateGrad
+    assert fns_shown(v) == LOD_LIMIT
+    msg = f"showing 2,000 of {total:,} grad_fns"
+    assert sig.args == [msg] and v.lod_message() == msg
+    assert v.lod_bar.isVisible() and v.lod_bar.label.text() == msg
+    # the root's neighbourhood: the root and the grad_fns nearest to it are drawn
+    assert v.items_for("v2999") and v.items_for("v1100") and not v.items_for("v900")
+    frontier = [it for it in v.graph_items() if it.hidden]
+    assert frontier and all(it.kind == "fn" for it in frontier)
+    # the bar sits above the viewport, not over the graph
+    assert v.lod_bar.geometry().bottom() < v.viewport().geometry().top() + 2
+    from PySide6.QtTest import QTest
+    QTest.mouseClick(v.lod_bar.expand_button, Qt.MouseButton.LeftButton)
+    assert fns_shown(v) == total and v.lod_message() == "" and not v.lod_bar.isVisible()
+    assert not any(it.hidden for it in v.graph_items())
+
+
+def test_double_click_expands_a_box(qtbot, executed):
+    _, _, values, names = executed
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.resize(560, 560)
+    v.limit = 2  # BCE's grad_fn and AddBackward0 only
+    v.set_graph(values, names)
+    v.show()
+    qtbot.waitExposed(v)
+    assert {it.title for it in v.graph_items() if it.kind == "fn"} == {
+        "BinaryCrossEntropyWithLogitsBackward0", "AddBackward0"}
+    add = next(it for it in v.graph_items() if it.title == "AddBackward0")
+    assert add.hidden == 2  # SqueezeBackward4 and b's AccumulateGrad
+    v.fit()
+    pos = QPointF(v.mapFromScene(add.scenePos()))
+    send_mouse(v, QEvent.Type.MouseButtonPress, pos)
+    send_mouse(v, QEvent.Type.MouseButtonRelease, pos)
+    send_mouse(v, QEvent.Type.MouseButtonDblClick, pos)
+    send_mouse(v, QEvent.Type.MouseButtonRelease, pos)
+    shown = {it.title for it in v.graph_items()}
+    assert {"SqueezeBackward4", "AccumulateGrad", "b"} <= shown and add.hidden == 0
+    assert v.lod_message() == "showing 4 of 6 grad_fns"
+
+
+def test_selecting_a_hidden_node_draws_it(qtbot):
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.set_graph(big_values(2600))
+    got = []
+    v.nodeSelected.connect(got.append)
+    assert v.items_for("v40") == []
+    v.select_doc_node("v40")
+    assert v.items_for("v40") and v.selected_doc_ids() == ["v40"] and got == []
+    assert v.graph().n_fns > fns_shown(v) > 2000
+    # the step-through finds and draws a hidden grad_fn too
+    fn = v.find_fn("TanhBackward0", "v20")
+    assert fn is not None and v.item_for_fn(fn) is None
+    v.highlight_step(fn)
+    assert v.current_step_item() is v.item_for_fn(fn) is not None
+
+
+def test_show_all_reports_progress_and_cancels(qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtTest import QTest
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.resize(600, 400)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_graph(big_values(5000))
+    n_items, n_edges = len(v.graph_items()), len(v.edge_items())
+    seen = []
+
+    def click_cancel():  # runs inside the work, from the indicator's event pump
+        seen.append((v.progress.is_running(), v.progress.isVisible()))
+        QTest.mouseClick(v.progress.cancel_button, Qt.MouseButton.LeftButton)
+    v.progress.started.connect(lambda _t: QTimer.singleShot(0, click_cancel))
+    with qtbot.waitSignal(v.progress.finished, timeout=20000) as fin:
+        QTest.mouseClick(v.lod_bar.show_all_button, Qt.MouseButton.LeftButton)
+    assert seen == [(True, True)] and fin.args == [True] and v.progress.was_cancelled
+    # back to what was drawn before, nothing left behind in the scene
+    assert (len(v.graph_items()), len(v.edge_items())) == (n_items, n_edges)
+    assert len(v.scene().items()) == n_items + n_edges
+    assert v.lod_message().startswith("showing 2,000 of") and not v.progress.isVisible()
+    v.progress.started.disconnect()
+    calls = v.progress.callbacks
+    v.show_all()
+    assert fns_shown(v) == v.graph().n_fns and v.lod_message() == ""
+    assert v.progress.callbacks - calls >= 3 and not v.progress.was_cancelled
+    assert len(v.scene().items()) == len(v.graph_items()) + len(v.edge_items())
+
+
+def test_the_walk_is_bounded_by_the_cut():
+    """An update walks (makes boxes for) what the cut draws plus its frontier, whatever the
+    graph's size; the rest is only counted, and the count is exact."""
+    from widgets.backward_graph import walk
+    from widgets.backward_view import LOD_LIMIT
+    sizes = {}
+    for n in (3000, 6000):
+        values = big_values(n)
+        part, full = walk(values, stop=LOD_LIMIT), walk(values)
+        assert part.partial and not full.partial
+        assert part.n_fns == full.n_fns == n + 5
+        assert all(full.boxes[k].title == b.title for k, b in part.boxes.items())
+        sizes[n] = len(part.boxes)
+    assert sizes[3000] == sizes[6000] < LOD_LIMIT + 20
