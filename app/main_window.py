@@ -75,8 +75,12 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._update_title)
 
-        # canvas
-        self.scene = GraphScene(self._doc, self)
+        # the executor follows the document before the canvas does: on a reset (a file
+        # opened) it has dropped the old results when the scene asks for fresh ones
+        from engine.document.execution import Executor
+        self._executor = Executor(self._doc)
+        # canvas: built once, with the first forward's results (_fresh_results)
+        self.scene = GraphScene(self._doc, self, results_source=self._fresh_results)
         self.view = GraphView(self.scene, self)
         self.view.setObjectName("graphView")
         self.setCentralWidget(self.view)
@@ -106,7 +110,6 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh_results)
-        self._executor = None
         self._unsubscribe = None
         self.autosaver = autosave.Autosaver(self) if autosave_enabled else None
         self._attach(self._doc)
@@ -164,8 +167,6 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         return self._results
 
     def _attach(self, doc: Document) -> None:
-        from engine.document.execution import Executor
-        self._executor = Executor(doc)
         self._unsubscribe = doc.subscribe(self._on_document_event)
 
     def _detach(self) -> None:
@@ -236,23 +237,36 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._refresh_timer.stop()
         if self._executor is None:
             return
+        changed = None
         try:
             self._results = dict(self._executor.forward())
+            changed = self._executor.last_recomputed
         finally:
-            self.show_results(self._results)
+            self.show_results(self._results, changed)
         self.resultsChanged.emit()
 
-    def show_results(self, results: dict | None = None) -> None:
+    def _fresh_results(self) -> dict | None:
+        """The scene's results source: forward now (incremental; a no-op when nothing is
+        dirty), so a (re)built canvas lays every node out once, with its result."""
+        if self._executor is None:
+            return None
+        self._results = dict(self._executor.forward())
+        return self._results
+
+    def show_results(self, results: dict | None = None, changed=None) -> None:
         """Put results (default: the executor's current ones) on every view -- the one place
         that does. A backward calls it too (new .grad values) without running forward: it
-        must not rebuild the graph it just spent."""
+        must not rebuild the graph it just spent. ``changed``: the node ids whose results
+        changed (the forward's recomputed nodes, the nodes whose .grad a backward wrote);
+        the views update only those. None: everything."""
         if results is None and self._executor is not None:
             results = dict(self._executor.results)
         if results is not None:
             self._results = results
-        self.scene.set_results(self._results)
-        if self.inspector.node_id is not None:
-            self.inspector.set_result(self._results.get(self.inspector.node_id))
+        self.scene.set_results(self._results, changed)
+        nid = self.inspector.node_id
+        if nid is not None and (changed is None or nid in changed):
+            self.inspector.set_result(self._results.get(nid))
         self._counts.setText(f"{len(self._doc.nodes)} nodes · {len(self._doc.wires)} wires")
 
     def request_refresh(self, now: bool = False) -> None:

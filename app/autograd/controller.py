@@ -204,11 +204,12 @@ class AutogradController(QObject):
         marks.update(self.marks)
         return marks
 
-    def _apply_marks(self) -> None:
+    def _apply_marks(self, changed=None) -> None:
         """Show the live results (.grad values and counts) and the marks -- without running
         forward: a backward must not rebuild the graph it just spent, or a second backward
-        could never fail as in torch. The window puts the results on its views."""
-        self.host.show_results()
+        could never fail as in torch. The window puts the results on its views; ``changed``
+        (the nodes whose .grad moved) keeps that O(changed)."""
+        self.host.show_results(changed=changed)
         self._sync_marks()
 
     def _sync_marks(self) -> None:
@@ -271,7 +272,8 @@ class AutogradController(QObject):
             if anomaly.node_id is not None:
                 self.marks[anomaly.node_id] = anomaly.message
             host.log("warning", f"Anomaly in backward: {anomaly.message}")
-        self._apply_marks()
+        ex = self.executor()
+        self._apply_marks(ex.last_grad_changed if ex is not None else None)
         self.graph.update_soon()
         self._update_version()
         self.backwardDone.emit(root, err)
@@ -287,7 +289,7 @@ class AutogradController(QObject):
         ex.zero_grad(node_id)
         self.host.log("info", "; ".join(f"{n}.grad.zero_()" for n in names) if names
                       else "Zero grads: no .grad to zero")
-        self._apply_marks()
+        self._apply_marks(ex.last_grad_changed)
 
     # ------------------------------------------------------------------ settings (undoable)
     def _setting_toggled(self, name: str, on: bool) -> None:

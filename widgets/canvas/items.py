@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from . import previews
+from . import previews, textcache
 from .painting import draw_lock, draw_warning, header_path, wrap
 from .style import LOD_BOX, LOD_TEXT, style
 
@@ -31,12 +31,8 @@ class _Lines:
 
     def add(self, text: str, pen, font, fm) -> None:
         self.y += self.line
-        sx = 1.0
-        advance = fm.horizontalAdvance(text)
-        if advance > self.width:  # squeeze long grad_fn names a little before eliding
-            sx = max(self.width / advance, 0.72)
-        self.lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width / sx),
-                           pen, font, self.y - 4, sx))
+        shown, sx = textcache.line(fm, text, self.width)  # measured once per text, not node
+        self.lines.append((shown, pen, font, self.y - 4, sx))
 
 
 class NodeItem(QGraphicsItem):
@@ -55,13 +51,14 @@ class NodeItem(QGraphicsItem):
     LOCK_W = 14.0
     _HEADER_PATH: QPainterPath | None = None
 
-    def __init__(self, node, spec, frozen: bool = False) -> None:
+    def __init__(self, node, spec, frozen: bool = False, result=None) -> None:
+        """``result``: the executor's, when known, so the item is laid out once."""
         super().__init__()
         self.node_id: str = node.id
         self.spec = spec
         self.wires_in: dict[tuple[str, int], WireItem] = {}
         self.wires_out: list[WireItem] = []
-        self.result = None
+        self.result = result
         self.emphasis = 0          # 1 highlighted, -1 dimmed (backward-DAG display)
         self.is_root = False
         self.preview: QImage | None = None
@@ -71,14 +68,19 @@ class NodeItem(QGraphicsItem):
         self._rows: list[tuple[str, float, float]] = []  # preview rows (kind, top, height)
         self._moved_callback = None
         self.hover_port = None  # ('out',) or ('in', port, index) under the cursor
-        self._result_sig = None
+        self._result_sig = _signature(result)
         self._slots: list[tuple[str, int, str, float]] = []
+        self._slot_y: dict[tuple[str, int], float] = {}
         self._lines: list[tuple[str, object, object, float, float]] = []
+        self._tip: list[str] = []
+        self._badge_x = 0.0
         self._rect = QRectF()
         self._bounds = QRectF()
+        # no ItemSendsGeometryChanges and no itemChange override: a Python itemChange is
+        # called ~15 times per item while it is built (flags, z, position, scene) and on
+        # every change after; moves are reported by sync() and by the NodeMove gesture
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setZValue(2)
         self.sync(node, frozen)
 
@@ -99,18 +101,29 @@ class NodeItem(QGraphicsItem):
         pos = QPointF(float(node.pos[0]), float(node.pos[1]))
         if pos != self.pos():
             self.setPos(pos)
+            self.moved()
         self.relayout()
 
+    def moved(self) -> None:
+        """The item's position changed: re-route its wires, let frames refit."""
+        for w in self.wires_in.values():
+            if w is not None:
+                w.update_path()
+        for w in self.wires_out:
+            w.update_path()
+        if self._moved_callback is not None:
+            self._moved_callback(self)
+
     def set_result(self, result) -> None:
-        """Executor data to show; relayout only when something displayed changed."""
-        sig = None if result is None else (*(
-            getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
-                                               "is_leaf", "error", "blocked_by", "grad_count")),
-            getattr(result, "value", None) is None, _grad_of(result) is None)
+        """Executor data to show; relayout only when something displayed changed, else
+        just repaint (new values in the previews)."""
+        sig = _signature(result)
         self.result = result
         if sig != self._result_sig:
             self._result_sig = sig
             self.relayout()
+        else:
+            self.update()
 
     def set_emphasis(self, emphasis: int) -> None:
         if emphasis != self.emphasis:
@@ -211,8 +224,9 @@ class NodeItem(QGraphicsItem):
 
     def relayout(self) -> None:
         """Lay the text, previews and title out once per change (not per paint)."""
-        old_slots = [(p, i, yy) for p, i, _, yy in self._slots]
+        old_slots = self._slot_y
         self._slots = self._build_slots()
+        self._slot_y = {(p, i): yy for p, i, _, yy in self._slots}
         text = _Lines(self.WIDTH - 2 * self.PAD, self.LINE,
                       self.HEADER + len(self._slots) * self.ROW + 2)
         tip = [f"{self.name} = {self.title}"]
@@ -229,12 +243,15 @@ class NodeItem(QGraphicsItem):
             self._rect = rect
             m = self.PORT_R + 5  # room for the hover ring
             self._bounds = rect.adjusted(-m, -2, m, 2)
-        self.setToolTip("\n".join(tip))
+        self._tip = tip  # joined when asked (toolTip): setToolTip costs ~10 µs per call
         self.update()
-        if old_slots != [(p, i, yy) for p, i, _, yy in self._slots]:
+        if old_slots != self._slot_y:
             for w in list(self.wires_in.values()):
                 if w is not None:
                     w.update_path()
+
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name; the scene's helpEvent shows it
+        return "\n".join(self._tip)
 
     def _result_lines(self, text: _Lines, tip: list) -> None:
         """The forward's outcome: the error, what blocked it, or shape/dtype and grad_fn."""
@@ -314,19 +331,23 @@ class NodeItem(QGraphicsItem):
     def _layout_title(self) -> None:
         """The header: the variable name, then the op title elided around the badges."""
         s = style()
+        tc = textcache
         inner = self.WIDTH - 3 * self.PAD - 2
-        self._name_text = s.title_fm.elidedText(
-            self.name, Qt.TextElideMode.ElideRight,
-            inner - min(s.small_fm.horizontalAdvance(self.title), inner / 2))
-        badge = s.small_fm.horizontalAdvance("root") + 6 if self.is_root else 0
+        title_w = tc.advance(s.small_fm, self.title)
+        name_room = inner - min(title_w, inner / 2)
+        self._name_text = tc.elide(s.title_fm, self.name, name_room)
+        badge = tc.advance(s.small_fm, "root") + 6 if self.is_root else 0
         if self.frozen:
             badge += self.LOCK_W
         if self.anomaly:
             badge += self.LOCK_W
-        self._title_text = s.small_fm.elidedText(
-            self.title, Qt.TextElideMode.ElideRight,
-            inner - s.title_fm.horizontalAdvance(self._name_text) - badge)
-        self._title_x = self.WIDTH - self.PAD - s.small_fm.horizontalAdvance(self._title_text)
+        if badge or not tc.fits(s.title_fm, self._name_text, inner - title_w):
+            name_w = tc.advance(s.title_fm, self._name_text)  # only the name is per node
+        else:  # a short name next to a title that fits: no measuring at all
+            name_w = inner - title_w - 1
+        self._title_text = tc.elide(s.small_fm, self.title, inner - name_w - badge)
+        self._title_x = self.WIDTH - self.PAD - tc.advance(s.small_fm, self._title_text)
+        self._badge_x = self.PAD + 2 + name_w + 6 if badge else 0.0
 
     def _blocked_name(self, node_id) -> str:
         scene = self.scene()
@@ -347,10 +368,10 @@ class NodeItem(QGraphicsItem):
         return self.pos() + self.output_port_pos()
 
     def input_port_pos(self, port: str, index: int = 0) -> QPointF:
-        for p, i, _, y in self._slots:
-            if p == port and i == index:
-                return QPointF(0.0, y)
-        raise KeyError(f"node {self.node_id} has no input slot {port}[{index}]")
+        y = self._slot_y.get((port, index))
+        if y is None:
+            raise KeyError(f"node {self.node_id} has no input slot {port}[{index}]")
+        return QPointF(0.0, y)
 
     def input_port_scene_pos(self, port_name: str, index: int = 0) -> QPointF:
         return self.pos() + self.input_port_pos(port_name, index)
@@ -367,17 +388,6 @@ class NodeItem(QGraphicsItem):
             if d <= r2 and (best is None or d < best[0]):
                 best = (d, p, i)
         return ("in", best[1], best[2]) if best else None
-
-    def itemChange(self, change, value):  # noqa: N802
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for w in self.wires_in.values():
-                if w is not None:
-                    w.update_path()
-            for w in self.wires_out:
-                w.update_path()
-            if self._moved_callback is not None:
-                self._moved_callback(self)
-        return super().itemChange(change, value)
 
     # ----------------------------------------------------------------- painting
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
@@ -429,11 +439,11 @@ class NodeItem(QGraphicsItem):
         p.setFont(s.small_font)
         p.setPen(s.muted_pen)
         p.drawText(QPointF(self._title_x, 17), self._title_text)
-        bx = self.PAD + 2 + s.title_fm.horizontalAdvance(self._name_text) + 6
+        bx = self._badge_x
         if self.is_root:
             p.setPen(s.grad_fn_pen)
             p.drawText(QPointF(bx, 17), "root")
-            bx += s.small_fm.horizontalAdvance("root") + 6
+            bx += textcache.advance(s.small_fm, "root") + 6
         if self.frozen:
             draw_lock(p, QPointF(bx + 5, 13), s)
             bx += self.LOCK_W
@@ -542,6 +552,16 @@ class NodeItem(QGraphicsItem):
         if port != self.hover_port:
             self.hover_port = port
             self.update()
+
+
+def _signature(result):
+    """What of a result changes the node's layout (text lines, preview rows)."""
+    if result is None:
+        return None
+    return (*(getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
+                                                 "is_leaf", "error", "blocked_by",
+                                                 "grad_count")),
+            getattr(result, "value", None) is None, _grad_of(result) is None)
 
 
 def _grad_of(result):
