@@ -27,6 +27,7 @@ from engine.document.errors import DocumentError
 from engine.document.model import Document
 from widgets import theme
 from widgets.canvas import GraphScene, GraphView
+from widgets.progress import ProgressIndicator
 
 from . import actions as _actions
 from . import autosave, clipboard, errors
@@ -45,6 +46,7 @@ from .window_docks import DocksMixin
 from .window_files import FileActionsMixin
 
 log = logging.getLogger("gradcanvas")
+BUILD_PROGRESS_NODES = 2000  # canvases this large are built with a progress bar
 class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
     """Extension points for add-ons such as the autograd controls: ``resultsChanged`` after
     every forward shown on the views, ``closing`` when the window shuts down (unsubscribe
@@ -103,6 +105,9 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
             self.docks_menu.addAction(dock.toggleViewAction())
         self._counts = QLabel(self)
         self._counts.setObjectName("countsLabel")
+        # long work (a large file opening, the canvas built, a large layout) shows here
+        self.progress = ProgressIndicator(self)
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self._counts)
 
         # every document event: recompute (coalesced) and autosave later
@@ -188,7 +193,19 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
                      view: dict | None = None, modified: bool = False) -> None:
         """Show ``doc`` (replacing the content in place, so scene and executor stay attached)."""
         self.undo_stack.clear()
-        self._doc.load(doc)
+        n = len(doc.nodes)
+        if n >= BUILD_PROGRESS_NODES and not self.progress.is_running():
+            # the canvas build of a large document: progress in the status bar (the window
+            # keeps painting); not cancellable -- the document is already being replaced
+            with self.progress.task(f"Building the canvas ({n:,} nodes)…", n,
+                                    cancellable=False) as progress:
+                self.scene.build_progress = progress
+                try:
+                    self._doc.load(doc)
+                finally:
+                    self.scene.build_progress = None
+        else:
+            self._doc.load(doc)
         self._path, self._name = path, name
         self._paste_count = 0
         if modified:

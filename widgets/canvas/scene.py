@@ -15,6 +15,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
+from engine.document.progress import Ticker
+
 from ..subscription import follow
 from . import style as _style
 from .interactions import FrameResize, NodeMove, RubberBand, WireDrag
@@ -82,6 +84,9 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.setBackgroundBrush(_style.style().canvas)
         self._unsubscribe = None
         self.build_count = 0  # full rebuilds (tests count them)
+        # progress(done, total) -> bool of a rebuild (engine/document/progress.py), set by
+        # the window around opening a large document
+        self.build_progress = None
         self._attach(document)
         self.rebuild()
 
@@ -155,8 +160,10 @@ class GraphScene(OverlayMixin, QGraphicsScene):
                 log.exception("no results for the canvas")
                 self._results = None
         doc = self.document
+        ticker = Ticker(self.build_progress, len(doc.nodes), every=500)
         for node in doc.nodes.values():
             self._add_node_item(node, grow=False)
+            ticker.tick()
         self._add_wires_bulk(doc.wires)
         for rid in doc.regions:
             self.sync_region(rid)
