@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
+from engine.document.perf import gc_paused
 from engine.document.progress import Ticker
 
 from ..subscription import follow
@@ -141,6 +142,10 @@ class GraphScene(OverlayMixin, QGraphicsScene):
     def rebuild(self) -> None:
         """Drop every item and rebuild from the document: O(N + W), each item laid out once
         (with its result when a results source is set), no per-wire repaints."""
+        with gc_paused():  # ~20 Python objects per item: collections would walk them all
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         self.set_interaction(None)
         self._hide_bubble()
         self.build_count += 1
