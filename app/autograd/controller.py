@@ -54,6 +54,7 @@ class AutogradController(QObject):
         self._syncing = False
         self._seen_version = None   # executor.graph_version the marks were computed for
         self._logged: set = set()   # nodes whose forward anomaly is in the log already
+        self._forward_anomalies = _anomaly.ForwardAnomalies()
         self.ui = AutogradActions(host)
         self.acts = self.ui.acts
         self._connect_actions()
@@ -177,8 +178,11 @@ class AutogradController(QObject):
         if ex is None:
             return
         if ex.graph_version != self._seen_version:  # forward recomputed something
+            # one forward since the last look: re-check only what it recomputed
+            one = self._seen_version is not None and ex.graph_version == self._seen_version + 1
             self._seen_version = ex.graph_version
-            self.anomalies = _anomaly.forward_anomalies(self.doc, ex.results)
+            self.anomalies = self._forward_anomalies.update(
+                self.doc, ex.results, ex.last_recomputed if one else None)
             for a in self.anomalies:
                 if a.node_id not in self._logged:
                     self._logged.add(a.node_id)
