@@ -16,6 +16,7 @@ from .painting import draw_lock, draw_warning, header_path, wrap
 from .style import LOD_BOX, LOD_TEXT, style
 
 _LIVE = object()  # no step-through override: show the live .grad
+_NO_PEN = Qt.PenStyle.NoPen  # enum lookups cost ~1 µs each in PySide: once per module
 
 
 def shape_text(shape) -> str:
@@ -397,14 +398,13 @@ class NodeItem(QGraphicsItem):
         selected = self.isSelected()
         r = self.result
         error = r is not None and bool(getattr(r, "error", None))
-        blocked = r is not None and not error and bool(getattr(r, "blocked_by", None))
         if self.emphasis < 0 and not selected:
             self._paint_dimmed(p, s, lod)
             return
-        if blocked:
+        if r is not None and not error and getattr(r, "blocked_by", None):
             p.setOpacity(0.6)
-        if lod < LOD_BOX:
-            p.setPen(s.selected_pen if selected else (s.error_pen if error else Qt.PenStyle.NoPen))
+        if lod < LOD_BOX:  # a coloured box (a fitted 10,000-node graph: keep it short)
+            p.setPen(s.selected_pen if selected else (s.error_pen if error else _NO_PEN))
             p.setBrush(s.header_brush(self.category))
             p.drawRect(rect)
             return
