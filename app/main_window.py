@@ -475,7 +475,17 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.view.zoom_by(0.8)
 
     def auto_layout(self):
-        positions = self._doc.layered_layout()
+        n = len(self._doc.nodes)
+        if n >= BUILD_PROGRESS_NODES and not self.progress.is_running():
+            # a large graph: laid out in the background with progress; Cancel moves nothing
+            from . import background
+            ok, positions = background.run(self, f"Laying out {n:,} nodes…",
+                                           self._doc.layered_layout)
+            if not ok:
+                self.status("Auto layout cancelled", 3000)
+                return
+        else:
+            positions = self._doc.layered_layout()
         moves = {nid: (self._doc.nodes[nid].pos, tuple(p)) for nid, p in positions.items()
                  if nid in self._doc.nodes and tuple(self._doc.nodes[nid].pos) != tuple(p)}
         if moves:

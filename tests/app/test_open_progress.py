@@ -101,3 +101,34 @@ def test_over_the_limit_is_refused_naming_it(window, tmp_path, dialogs):
     assert f"{n:,} nodes" in text and f"{background.MAX_CANVAS_NODES:,} nodes" in text
     assert "MAX_CANVAS_NODES" in text
     assert window.document().to_dict() == before
+
+
+def test_large_auto_layout_runs_with_progress_and_cancels(window, monkeypatch):
+    from engine.document.model import Document
+    window.set_document(Document.from_dict(layered(2500)), None, name="big")
+    ind = window.progress
+    seen = []
+    ind.started.connect(lambda text: seen.append(text))
+    before = {nid: tuple(n.pos) for nid, n in window.document().nodes.items()}
+    window.auto_layout()
+    assert seen == ["Laying out 2,500 nodes…"]
+    after = {nid: tuple(n.pos) for nid, n in window.document().nodes.items()}
+    assert after != before and window.undo_stack.count() == 1  # one undoable move
+
+    gate = threading.Event()
+    real = Document.layered_layout
+
+    def held(doc, *a, **k):
+        gate.wait(30)
+        return real(doc, *a, **k)
+    monkeypatch.setattr(Document, "layered_layout", held)
+
+    def click_cancel():
+        QTest.mouseClick(ind.cancel_button, Qt.MouseButton.LeftButton)
+        gate.set()
+    ind.started.connect(lambda _t: QTimer.singleShot(0, click_cancel))
+    window.document().move_node("n1", (5000.0, 5000.0))
+    moved = {nid: tuple(n.pos) for nid, n in window.document().nodes.items()}
+    window.auto_layout()
+    assert ind.was_cancelled
+    assert {nid: tuple(n.pos) for nid, n in window.document().nodes.items()} == moved
