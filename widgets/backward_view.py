@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -73,6 +74,8 @@ class _LodBar(QWidget):
         self.setObjectName("backwardLodBar")
         self.label = QLabel(self)
         self.label.setObjectName("backwardLodLabel")
+        # a narrow dock clips the message, never the buttons
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.expand_button = QToolButton(self)
         self.expand_button.setText("Expand")
         self.show_all_button = QToolButton(self)
@@ -309,8 +312,8 @@ class BackwardView(QGraphicsView):
         bar = self.lod_bar
         h = bar.sizeHint().height() if bar.isVisible() else 0
         self.setViewportMargins(0, h, 0, 0)
-        bar.setGeometry(self.frameWidth(), self.frameWidth(),
-                        self.width() - 2 * self.frameWidth(), h)
+        # as wide as the viewport: the vertical scroll bar spans the margin too
+        bar.setGeometry(self.frameWidth(), self.frameWidth(), self.viewport().width(), h)
 
     def expand(self) -> None:
         """Draw `EXPAND_STEP` more grad_fns (breadth-first, the next ones from the root)."""

@@ -87,19 +87,25 @@ class ProgressIndicator(QWidget):
         self._cancelled = False
         self.was_cancelled = False
         self._last_pump = 0.0
+        self._show_at = 0.0
         self._gate: _InputGate | None = None
         self.callbacks = 0  # progress calls received (tests count them)
         self.hide()
 
     # -- the protocol --------------------------------------------------------------------
-    def start(self, text: str, total: int = 0, *, cancellable: bool = True):
-        """Show `text` and an empty bar; returns the progress callback."""
+    def start(self, text: str, total: int = 0, *, cancellable: bool = True,
+              show_after_ms: int = 0):
+        """Show `text` and an empty bar; returns the progress callback. With `show_after_ms`
+        the indicator appears only once the work has lasted that long (a forward that may
+        take 50 ms or 5 s: start it with 500), input is withheld from the start."""
         self._running, self._cancelled, self.was_cancelled = True, False, False
+        self._show_at = time.perf_counter() + show_after_ms / 1000
         self.label.setText(text)
         self.cancel_button.setEnabled(cancellable)
         self.cancel_button.setVisible(cancellable)
         self._set(0, total)
-        self.show()
+        if not show_after_ms:
+            self.show()
         app = QApplication.instance()
         if app is not None and self._gate is None:
             self._gate = _InputGate(self.cancel_button)
@@ -116,6 +122,8 @@ class ProgressIndicator(QWidget):
         if not self._running:
             return True
         self._set(done, total)
+        if not self.isVisible() and time.perf_counter() >= self._show_at:
+            self.show()
         self._pump()
         return not self._cancelled
 
@@ -139,9 +147,10 @@ class ProgressIndicator(QWidget):
             self.canceled.emit()
 
     @contextmanager
-    def task(self, text: str, total: int = 0, *, cancellable: bool = True):
+    def task(self, text: str, total: int = 0, *, cancellable: bool = True,
+             show_after_ms: int = 0):
         """`start` ... `finish` around a block; `Cancelled` raised in it ends the block."""
-        cb = self.start(text, total, cancellable=cancellable)
+        cb = self.start(text, total, cancellable=cancellable, show_after_ms=show_after_ms)
         try:
             yield cb
         except Cancelled:

@@ -482,3 +482,24 @@ def test_the_walk_is_bounded_by_the_cut():
         assert all(full.boxes[k].title == b.title for k, b in part.boxes.items())
         sizes[n] = len(part.boxes)
     assert sizes[3000] == sizes[6000] < LOD_LIMIT + 20
+
+
+def test_an_update_during_show_all_waits_for_it(qtbot):
+    """The indicator pumps events while drawing: a set_graph from the window's timer then
+    must not re-enter the drawing; it is applied after."""
+    from PySide6.QtCore import QTimer
+    v = BackwardView()
+    qtbot.addWidget(v)
+    v.set_graph(big_values(4000))
+    a = engine.tensor([1.0], requires_grad=True)
+    small = {"a": a, "y": a * 3}
+    during = []
+
+    def update():
+        during.append(v.progress.is_running())
+        v.set_graph(small)
+    v.progress.started.connect(lambda _t: QTimer.singleShot(0, update))
+    v.show_all()
+    assert during == [True] and not v.progress.is_running()
+    assert {it.title for it in v.graph_items()} == {"y", "MulBackward0", "AccumulateGrad", "a"}
+    assert len(v.scene().items()) == len(v.graph_items()) + len(v.edge_items())

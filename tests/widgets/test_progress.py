@@ -1,6 +1,8 @@
 """The progress protocol (Qt-free) and the status-bar indicator, driven by real clicks."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
@@ -108,3 +110,15 @@ def test_not_cancellable_hides_the_button(win):
         assert not ind.cancel_button.isVisible()
         assert progress(3, 10) is True
     assert not ind.was_cancelled
+
+
+def test_show_after_keeps_short_work_silent(win):
+    _, ind, _ = win
+    with ind.task("Forward", total=100, show_after_ms=60_000) as progress:
+        long_work(progress, 100)
+        assert not ind.isVisible()  # short work: no flicker in the status bar
+    with ind.task("Forward", total=100, show_after_ms=1) as progress:
+        time.sleep(0.01)
+        progress(50, 100)
+        assert ind.isVisible()  # work past the delay shows itself
+    assert not ind.isVisible()
