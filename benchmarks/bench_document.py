@@ -1,6 +1,8 @@
-"""Document executor overhead: a 1,000-node document vs the same graph written on the engine.
+"""Document executor overhead: a 1,000-node document vs the same graph written on the engine;
+and the model at scale (issue 10): building, opening and checking 10k/100k-node documents, a
+stack fed by 4,000 wires.
 
-    python3 benchmarks/bench_document.py
+    python3 benchmarks/bench_document.py [--sizes 10000,100000]
 
 Forward + backward through ``Executor`` (full recompute each time) against the identical
 sequence of engine calls, best of N interleaved runs in one process (the machines are shared:
@@ -9,6 +11,7 @@ incremental re-run after editing a node near the output.
 """
 from __future__ import annotations
 
+import argparse
 import gc
 import sys
 import time
@@ -38,7 +41,49 @@ def build(n: int = 1000):
     return doc, x, root, prev
 
 
+def _best(fn, repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def scale(sizes) -> None:
+    """Build (add_node + connect), save text, open (parse + validate + build), forward."""
+    from engine.document import fileformat
+    for n in sizes:
+        t0 = time.perf_counter()
+        doc, *_ = build(n)
+        t_build = time.perf_counter() - t0
+        text = fileformat.dumps(doc)
+        holder = {}
+        t_open = _best(lambda h=holder, t=text: h.update(doc=fileformat.loads(t)),
+                       1 if n > 20000 else 3)
+        ex = Executor(holder["doc"])
+        t0 = time.perf_counter()
+        ex.forward()
+        t_fwd = time.perf_counter() - t0
+        print(f"{n:>7,}-node document: build {t_build:.2f} s, open {t_open:.2f} s, "
+              f"first forward {t_fwd:.2f} s (check = open + forward: {t_open + t_fwd:.2f} s)")
+    doc = Document()
+    st = doc.add_node("stack", "s")
+    leaves = [doc.add_node("ones", params={"shape": [2]}).id for _ in range(4000)]
+    t0 = time.perf_counter()
+    for i, nid in enumerate(leaves):
+        doc.connect(nid, st.id, "tensors", i)
+    t_conn = time.perf_counter() - t0
+    text = fileformat.dumps(doc)
+    t_open = _best(lambda: fileformat.loads(text))
+    print(f"stack fed by 4,000 wires: connect {t_conn * 1e3:.0f} ms, open {t_open * 1e3:.0f} ms "
+          "(target < 1 s each)")
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000", help="comma-separated node counts to open")
+    sizes = [int(v) for v in ap.parse_args().sizes.split(",") if v]
     doc, x, root, last = build()
     ex = Executor(doc)
     ex.forward()
@@ -88,6 +133,7 @@ def main() -> None:
     dt = time.perf_counter() - t0
     print(f"edit near the output then forward: {dt * 1e3:.2f} ms, recomputed "
           f"{len(ex.last_recomputed)} of {n} nodes")
+    scale(sizes)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,435 @@
+"""The op rows of the catalog: one ``OpSpec`` per op, grouped by palette category.
+
+``catalog.py`` defines the row type, parameter validation and the code helpers, and imports
+this module at its end so that ``CATALOG`` is complete whenever ``catalog`` is imported.
+"""
+from __future__ import annotations
+
+import math
+
+from .catalog import (
+    DTYPES,
+    FLOAT_DTYPES,
+    REDUCTIONS,
+    OpSpec,
+    Param,
+    Port,
+    _add,
+    _dtype,
+    _fn,
+    _gen,
+    _generator,
+    _kw,
+    _linear_numel,
+    _literal_shape,
+    _product_numel,
+    _r,
+    _rg,
+    _size_args,
+)
+
+# -- Sources --------------------------------------------------------------------------------
+SHAPE = Param("shape", "shape", (3,), doc="size of each dimension")
+DTYPE = Param("dtype", "dtype", "float32", choices=DTYPES, doc="element type")
+OPT_DTYPE = Param("dtype", "dtype", None, choices=DTYPES, optional=True,
+                  doc="element type (None: inferred as torch does)")
+SEED = Param("seed", "int", 0, minimum=0, optional=True,
+             doc="generator seed; the value stays fixed until a param changes "
+                 "(None: the global generator)")
+
+
+def _shape_numel(p):
+    return math.prod(p["shape"])
+
+
+def _filled(key, doc):
+    _add(OpSpec(
+        key, "Sources", key, (), (SHAPE, DTYPE), doc,
+        call=lambda m, i, p: _fn(m, key)(p["shape"], dtype=_dtype(m, p["dtype"])),
+        code=lambda a, p, requires_grad=False: (
+            f"torch.{key}({_size_args(p['shape'])}{_kw(p, ['dtype'], {'dtype': 'float32'})}"
+            f"{_rg(requires_grad)})"),
+        is_source=True, numel=_shape_numel))
+
+
+_filled("ones", "A tensor filled with 1.")
+_filled("zeros", "A tensor filled with 0.")
+
+_add(OpSpec(
+    "full", "Sources", "full", (), (SHAPE, Param("fill_value", "number", 1.0), OPT_DTYPE),
+    "A tensor filled with fill_value.",
+    call=lambda m, i, p: m.full(p["shape"], p["fill_value"], dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.full({_r(p['shape'])}, {_r(p['fill_value'])}"
+        f"{_kw(p, ['dtype'], {'dtype': None})}{_rg(requires_grad)})"),
+    is_source=True, numel=_shape_numel,
+    float_source=lambda p: isinstance(p["fill_value"], float)))
+
+_add(OpSpec(
+    "eye", "Sources", "eye", (),
+    (Param("n", "int", 3, minimum=0), Param("m", "int", None, minimum=0, optional=True), DTYPE),
+    "A 2-D tensor with ones on the diagonal.",
+    call=lambda m, i, p: m.eye(*(p["n"],) if p["m"] is None else (p["n"], p["m"]),
+                               dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.eye({p['n']}{'' if p['m'] is None else ', ' + str(p['m'])}"
+        f"{_kw(p, ['dtype'], {'dtype': 'float32'})}{_rg(requires_grad)})"),
+    is_source=True, numel=lambda p: p["n"] * (p["n"] if p["m"] is None else p["m"])))
+
+
+def _arange_numel(p):
+    if p["step"] == 0:
+        return 0
+    return max(0, math.ceil((p["end"] - p["start"]) / p["step"]))
+
+
+_add(OpSpec(
+    "arange", "Sources", "arange", (),
+    (Param("start", "number", 0), Param("end", "number", 5), Param("step", "number", 1),
+     OPT_DTYPE),
+    "Values from start to end (exclusive) by step; ints give int64.",
+    call=lambda m, i, p: m.arange(p["start"], p["end"], p["step"], dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.arange({_r(p['start'])}, {_r(p['end'])}, {_r(p['step'])}"
+        f"{_kw(p, ['dtype'], {'dtype': None})}{_rg(requires_grad)})"),
+    is_source=True, numel=_arange_numel,
+    float_source=lambda p: any(isinstance(p[k], float) for k in ("start", "end", "step"))))
+
+_add(OpSpec(
+    "linspace", "Sources", "linspace", (),
+    (Param("start", "float", 0.0), Param("end", "float", 1.0),
+     Param("steps", "int", 5, minimum=0), DTYPE),
+    "steps evenly spaced values from start to end.",
+    call=lambda m, i, p: m.linspace(p["start"], p["end"], p["steps"],
+                                    dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.linspace({_r(p['start'])}, {_r(p['end'])}, {p['steps']}"
+        f"{_kw(p, ['dtype'], {'dtype': 'float32'})}{_rg(requires_grad)})"),
+    is_source=True, numel=lambda p: p["steps"]))
+
+
+def _random(key, doc):
+    _add(OpSpec(
+        key, "Sources", key, (), (SHAPE, SEED, Param("dtype", "dtype", "float32",
+                                                     choices=FLOAT_DTYPES)), doc,
+        call=lambda m, i, p: _fn(m, key)(p["shape"], generator=_gen(m, p["seed"]),
+                                         dtype=_dtype(m, p["dtype"])),
+        code=lambda a, p, requires_grad=False: (
+            f"torch.{key}({_size_args(p['shape'])}{_generator(p['seed'])}"
+            f"{_kw(p, ['dtype'], {'dtype': 'float32'})}{_rg(requires_grad)})"),
+        is_source=True, numel=_shape_numel))
+
+
+_random("rand", "Uniform random values in [0, 1) from a seeded generator.")
+_random("randn", "Standard normal random values from a seeded generator.")
+
+_add(OpSpec(
+    "randint", "Sources", "randint", (),
+    (Param("low", "int", 0), Param("high", "int", 10), SHAPE, SEED,
+     Param("dtype", "dtype", "int64", choices=DTYPES)),
+    "Random integers in [low, high) from a seeded generator (class labels, indices).",
+    call=lambda m, i, p: m.randint(p["low"], p["high"], p["shape"], generator=_gen(m, p["seed"]),
+                                   dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.randint({p['low']}, {p['high']}, {_r(p['shape'])}{_generator(p['seed'])}"
+        f"{_kw(p, ['dtype'], {'dtype': 'int64'})}{_rg(requires_grad)})"),
+    is_source=True, numel=_shape_numel))
+
+
+def _any_float(v) -> bool:
+    if isinstance(v, list):
+        return any(_any_float(x) for x in v)
+    return isinstance(v, float)
+
+
+def _literal_numel(p):
+    return math.prod(_literal_shape(p["value"], "tensor.value"))
+
+
+_add(OpSpec(
+    "tensor", "Sources", "tensor (literal)", (),
+    (Param("value", "literal", [1.0, 2.0, 3.0], doc="nested lists of numbers"), OPT_DTYPE),
+    "A tensor from a literal value, as torch.tensor(...).",
+    call=lambda m, i, p: m.tensor(p["value"], dtype=_dtype(m, p["dtype"])),
+    code=lambda a, p, requires_grad=False: (
+        f"torch.tensor({_r(p['value'])}{_kw(p, ['dtype'], {'dtype': None})}"
+        f"{_rg(requires_grad)})"),
+    is_source=True, numel=_literal_numel, name_prefix="t",
+    float_source=lambda p: _any_float(p["value"])))
+
+# -- Arithmetic -----------------------------------------------------------------------------
+X = Port("input")
+
+
+def _binary(key, symbol, doc, second="other", default=1):
+    """Binary op whose second operand is a wire, or the ``scalar`` param when unwired."""
+    def code(a, p):
+        b = a[1] if a[1] is not None else _r(p["scalar"])
+        return f"{a[0]} {symbol} {b}" if symbol else f"torch.{key}({a[0]}, {b})"
+
+    _add(OpSpec(
+        key, "Arithmetic", key, (X, Port(second, optional=True)),
+        (Param("scalar", "number", default, doc=f"used when {second} is not wired"),), doc,
+        call=lambda m, i, p: _fn(m, key)(i[0], p["scalar"] if i[1] is None else i[1]),
+        code=code))
+
+
+_binary("add", "+", "input + other (broadcasting).")
+_binary("sub", "-", "input - other (broadcasting).")
+_binary("mul", "*", "input * other (broadcasting).", default=2)
+_binary("div", "/", "input / other (true division).", default=2)
+_binary("pow", None, "input ** exponent.", second="exponent", default=2)
+
+
+def _unary(key, category, doc, path=None, params=(), kw=(), skip=None, prefix="torch."):
+    path = path or key
+    names = [p.name for p in params] if not kw else list(kw)
+
+    def call(m, i, p):
+        if not names:
+            return _fn(m, path)(i[0])
+        return _fn(m, path)(i[0], **{n: p[n] for n in names})
+
+    _add(OpSpec(
+        key, category, path.rsplit(".", 1)[-1], (X,), tuple(params), doc, call=call,
+        code=lambda a, p: f"{prefix}{path.removeprefix('F.')}({a[0]}{_kw(p, names, skip)})"))
+
+
+_unary("neg", "Arithmetic", "-input.")
+
+# -- Pointwise ------------------------------------------------------------------------------
+for _k, _d in [("exp", "e ** input."), ("log", "Natural logarithm."),
+               ("log1p", "log(1 + input), accurate for small input."),
+               ("sqrt", "Square root."), ("abs", "Absolute value."), ("sin", "Sine."),
+               ("cos", "Cosine."), ("tanh", "Hyperbolic tangent."),
+               ("sigmoid", "1 / (1 + exp(-input))."), ("relu", "max(input, 0).")]:
+    _unary(_k, "Pointwise", _d)
+
+for _k, _d in [("square", "input ** 2."), ("reciprocal", "1 / input."),
+               ("rsqrt", "1 / sqrt(input)."), ("erf", "Gauss error function."),
+               ("sign", "-1, 0 or 1 (zero gradient)."), ("round", "Round half to even (zero "
+               "gradient)."), ("floor", "Round down (zero gradient)."),
+               ("ceil", "Round up (zero gradient)."), ("trunc", "Round towards zero (zero "
+               "gradient).")]:
+    _unary(_k, "Pointwise", _d)
+_unary("nan_to_num", "Pointwise", "Replaces NaN and infinities by finite numbers.",
+       params=(Param("nan", "float", 0.0), Param("posinf", "float", None, optional=True),
+               Param("neginf", "float", None, optional=True)),
+       skip={"nan": 0.0, "posinf": None, "neginf": None})
+_unary("clone", "Pointwise", "A copy (gradient flows through).")
+
+_CLAMP = (Param("min", "number", 0.0, optional=True), Param("max", "number", None, optional=True))
+_add(OpSpec(
+    "clamp", "Pointwise", "clamp", (X,), _CLAMP, "Limits input to [min, max].",
+    call=lambda m, i, p: m.clamp(i[0], min=p["min"], max=p["max"]),
+    code=lambda a, p: f"torch.clamp({a[0]}{_kw(p, ['min', 'max'], {'min': None, 'max': None})})"))
+
+for _k, _d in [("maximum", "Elementwise maximum."), ("minimum", "Elementwise minimum.")]:
+    _add(OpSpec(_k, "Pointwise", _k, (X, Port("other")), (), _d,
+                call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0], i[1]),
+                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]}, {a[1]})"))
+
+_add(OpSpec(
+    "where", "Pointwise", "where",
+    (Port("condition", differentiable=False), X, Port("other")), (),
+    "input where condition is True, else other.",
+    call=lambda m, i, p: m.where(i[0], i[1], i[2]),
+    code=lambda a, p: f"torch.where({a[0]}, {a[1]}, {a[2]})"))
+
+# -- Comparison ----------------------------------------------------------------------------
+for _k, _sym in [("eq", "=="), ("ne", "!="), ("gt", ">"), ("ge", ">="), ("lt", "<"),
+                 ("le", "<=")]:
+    _add(OpSpec(
+        _k, "Comparison", _k, (X, Port("other", optional=True)),
+        (Param("scalar", "number", 0, doc="used when other is not wired"),),
+        f"input {_sym} other: a bool tensor (no gradient).",
+        call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0], p["scalar"] if i[1] is None else i[1]),
+        code=lambda a, p, _s=_sym: f"{a[0]} {_s} {a[1] if a[1] is not None else _r(p['scalar'])}",
+        differentiable=False))
+for _k in ("logical_and", "logical_or", "logical_xor"):
+    _add(OpSpec(_k, "Comparison", _k, (X, Port("other")), (), f"Elementwise {_k[8:]} of truth "
+                "values.", call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0], i[1]),
+                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]}, {a[1]})", differentiable=False))
+for _k, _d in [("logical_not", "Elementwise not of truth values."),
+               ("bitwise_not", "Bitwise not of bool or integer tensors.")]:
+    _add(OpSpec(_k, "Comparison", _k, (X,), (), _d,
+                call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0]),
+                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]})", differentiable=False))
+
+# -- Reductions -----------------------------------------------------------------------------
+DIMS = Param("dim", "dims", None, optional=True, doc="dimension(s) to reduce (None: all)")
+DIM1 = Param("dim", "int", None, optional=True, doc="dimension to reduce (None: all)")
+KEEPDIM = Param("keepdim", "bool", False, doc="keep reduced dimensions with size 1")
+CORRECTION = Param("correction", "int", 1, minimum=0, doc="1: unbiased (Bessel), 0: biased")
+
+
+def _reduction(key, doc, params):
+    names = [p.name for p in params]
+
+    def kwargs(p):
+        if p["dim"] is None and not p["keepdim"]:  # torch.max(x) takes no dim/keepdim
+            return {n: p[n] for n in names if n not in ("dim", "keepdim")}
+        return {n: p[n] for n in names}
+
+    def call(m, i, p):
+        out = _fn(m, key)(i[0], **kwargs(p))
+        if key in ("max", "min") and p["dim"] is not None:
+            return out[0]  # (values, indices)
+        return out
+
+    def code(a, p):
+        kw = kwargs(p)
+        skip = {"correction": 1, "keepdim": False}
+        s = f"torch.{key}({a[0]}{_kw(p, [n for n in names if n in kw], skip)})"
+        return s + ".values" if key in ("max", "min") and p["dim"] is not None else s
+
+    _add(OpSpec(key, "Reductions", key, (X,), tuple(params), doc, call=call, code=code,
+                differentiable=not key.startswith("arg")))
+
+
+_reduction("sum", "Sum of elements.", (DIMS, KEEPDIM))
+_reduction("mean", "Mean of elements.", (DIMS, KEEPDIM))
+_reduction("max", "Maximum (values only when reducing a dim).", (DIM1, KEEPDIM))
+_reduction("min", "Minimum (values only when reducing a dim).", (DIM1, KEEPDIM))
+_reduction("prod", "Product of elements.", (DIM1, KEEPDIM))
+_reduction("amax", "Maximum over dims (gradient split evenly between ties).",
+           (Param("dim", "dims", (), doc="dimension(s) to reduce (empty: all)"), KEEPDIM))
+_reduction("amin", "Minimum over dims (gradient split evenly between ties).",
+           (Param("dim", "dims", (), doc="dimension(s) to reduce (empty: all)"), KEEPDIM))
+_reduction("logsumexp", "log(sum(exp(input))) over dims, computed stably.",
+           (Param("dim", "dims", -1, doc="dimension(s) to reduce"), KEEPDIM))
+for _k in ("argmax", "argmin"):
+    _reduction(_k, f"Index of the {_k[3:]}imum (int64, no gradient).", (DIM1, KEEPDIM))
+_reduction("var", "Variance.", (DIMS, CORRECTION, KEEPDIM))
+_reduction("std", "Standard deviation.", (DIMS, CORRECTION, KEEPDIM))
+
+# -- Shape ----------------------------------------------------------------------------------
+NEW_SHAPE = Param("shape", "shape", (-1,), minimum=-1, doc="new shape; -1 infers one size")
+for _k, _d in [("reshape", "Same elements, new shape (copies if needed)."),
+               ("view", "Same storage, new shape.")]:
+    _add(OpSpec(_k, "Shape", _k, (X,), (NEW_SHAPE,), _d,
+                call=lambda m, i, p, _k=_k: getattr(i[0], _k)(p["shape"]),
+                code=lambda a, p, _k=_k: f"{a[0]}.{_k}({_size_args(p['shape'])})"))
+
+_add(OpSpec(
+    "transpose", "Shape", "transpose", (X,),
+    (Param("dim0", "int", 0), Param("dim1", "int", 1)), "Swaps two dimensions.",
+    call=lambda m, i, p: m.transpose(i[0], p["dim0"], p["dim1"]),
+    code=lambda a, p: f"torch.transpose({a[0]}, {p['dim0']}, {p['dim1']})"))
+_add(OpSpec(
+    "permute", "Shape", "permute", (X,),
+    (Param("dims", "shape", (1, 0), minimum=-8, doc="the new order of the dimensions"),),
+    "Reorders dimensions.",
+    call=lambda m, i, p: m.permute(i[0], p["dims"]),
+    code=lambda a, p: f"torch.permute({a[0]}, {_r(p['dims'])})"))
+_FLAT = {"start_dim": 0, "end_dim": -1}
+_add(OpSpec(
+    "flatten", "Shape", "flatten", (X,),
+    (Param("start_dim", "int", 0), Param("end_dim", "int", -1)),
+    "Merges dimensions start_dim..end_dim into one.",
+    call=lambda m, i, p: m.flatten(i[0], p["start_dim"], p["end_dim"]),
+    code=lambda a, p: f"torch.flatten({a[0]}{_kw(p, ['start_dim', 'end_dim'], _FLAT)})"))
+_add(OpSpec("t", "Shape", "t", (X,), (), "Transpose of a tensor with at most 2 dims.",
+            call=lambda m, i, p: m.t(i[0]), code=lambda a, p: f"{a[0]}.t()"))
+_add(OpSpec(
+    "unsqueeze", "Shape", "unsqueeze", (X,), (Param("dim", "int", 0),),
+    "Inserts a dimension of size 1.",
+    call=lambda m, i, p: m.unsqueeze(i[0], p["dim"]),
+    code=lambda a, p: f"torch.unsqueeze({a[0]}, {p['dim']})"))
+_add(OpSpec(
+    "squeeze", "Shape", "squeeze", (X,), (Param("dim", "dims", None, optional=True),),
+    "Removes dimensions of size 1 (all, or the given ones).",
+    call=lambda m, i, p: m.squeeze(i[0]) if p["dim"] is None else m.squeeze(i[0], p["dim"]),
+    code=lambda a, p: f"torch.squeeze({a[0]}{'' if p['dim'] is None else ', ' + _r(p['dim'])})"))
+for _k, _d in [("cat", "Concatenates tensors along an existing dim."),
+               ("stack", "Stacks tensors along a new dim.")]:
+    _add(OpSpec(_k, "Shape", _k, (Port("tensors", variadic=True),), (Param("dim", "int", 0),),
+                _d, call=lambda m, i, p, _k=_k: _fn(m, _k)(list(i[0]), dim=p["dim"]),
+                code=lambda a, p, _k=_k: f"torch.{_k}([{', '.join(a[0])}], dim={p['dim']})"))
+
+# -- Linear algebra -------------------------------------------------------------------------
+for _k, _second, _d in [("matmul", "other", "Matrix product (broadcasting, 1-D aware)."),
+                        ("mm", "mat2", "Product of two 2-D matrices."),
+                        ("mv", "vec", "Matrix-vector product."),
+                        ("dot", "other", "Dot product of two 1-D tensors.")]:
+    _add(OpSpec(_k, "Linear algebra", _k, (X, Port(_second)), (), _d,
+                call=lambda m, i, p, _k=_k: _fn(m, _k)(i[0], i[1]),
+                code=lambda a, p, _k=_k: f"torch.{_k}({a[0]}, {a[1]})",
+                result_numel=_product_numel if _k in ("matmul", "mm") else None))
+
+_add(OpSpec("bmm", "Linear algebra", "bmm", (X, Port("mat2")), (),
+            "Batched product of 3-D tensors.", call=lambda m, i, p: m.bmm(i[0], i[1]),
+            code=lambda a, p: f"torch.bmm({a[0]}, {a[1]})", result_numel=_product_numel))
+_add(OpSpec(
+    "addmm", "Linear algebra", "addmm", (X, Port("mat1"), Port("mat2")),
+    (Param("beta", "number", 1), Param("alpha", "number", 1)),
+    "beta * input + alpha * (mat1 @ mat2).",
+    call=lambda m, i, p: m.addmm(i[0], i[1], i[2], beta=p["beta"], alpha=p["alpha"]),
+    code=lambda a, p: (f"torch.addmm({a[0]}, {a[1]}, {a[2]}"
+                       f"{_kw(p, ['beta', 'alpha'], {'beta': 1, 'alpha': 1})})"),
+    result_numel=_product_numel))
+
+# -- Activations ----------------------------------------------------------------------------
+DIM_LAST = Param("dim", "int", -1, doc="dimension the probabilities sum over")
+_unary("softmax", "Activations", "exp(x) / sum(exp(x)) along dim.", params=(DIM_LAST,))
+_unary("log_softmax", "Activations", "log(softmax(x)) along dim, computed stably.",
+       params=(DIM_LAST,))
+F_ = "nn.functional."
+for _k, _d, _p, _s in [
+        ("relu", "max(input, 0).", (), None),
+        ("sigmoid", "1 / (1 + exp(-input)).", (), None),
+        ("tanh", "Hyperbolic tangent.", (), None),
+        ("leaky_relu", "input if > 0 else negative_slope * input.",
+         (Param("negative_slope", "float", 0.01),), {"negative_slope": 0.01}),
+        ("gelu", "Gaussian error linear unit.",
+         (Param("approximate", "choice", "none", choices=("none", "tanh")),),
+         {"approximate": "none"}),
+        ("softmax", "exp(x) / sum(exp(x)) along dim.", (DIM_LAST,), None),
+        ("log_softmax", "log(softmax(x)) along dim.", (DIM_LAST,), None)]:
+    _unary("F." + _k, "Activations", _d, path=F_ + _k, params=_p, skip=_s)
+
+_add(OpSpec(
+    "F.linear", "Activations", "linear",
+    (X, Port("weight"), Port("bias", optional=True)), (), "input @ weight.T + bias.",
+    call=lambda m, i, p: m.nn.functional.linear(i[0], i[1], i[2]),
+    code=lambda a, p: (f"torch.nn.functional.linear({a[0]}, {a[1]}"
+                       f"{'' if a[2] is None else ', ' + a[2]})"),
+    result_numel=_linear_numel))
+
+# -- Losses ---------------------------------------------------------------------------------
+REDUCTION = Param("reduction", "choice", "mean", choices=REDUCTIONS)
+for _k, _d, _tgt_diff in [
+        ("mse_loss", "Mean squared error.", True),
+        ("binary_cross_entropy", "BCE of probabilities in [0, 1].", True),
+        ("binary_cross_entropy_with_logits", "BCE of logits (sigmoid built in, stable).", True),
+        ("cross_entropy", "Cross entropy of logits against class indices or probabilities.",
+         True),
+        ("nll_loss", "Negative log likelihood of log-probabilities.", False)]:
+    _add(OpSpec(
+        "F." + _k, "Losses", _k, (X, Port("target", differentiable=_tgt_diff)), (REDUCTION,),
+        _d, call=lambda m, i, p, _k=_k: _fn(m, F_ + _k)(i[0], i[1], reduction=p["reduction"]),
+        code=lambda a, p, _k=_k: (f"torch.nn.functional.{_k}({a[0]}, {a[1]}"
+                                  f"{_kw(p, ['reduction'], {'reduction': 'mean'})})"),
+        name_prefix="loss"))
+
+# Engine functions deliberately without an entry: aliases of an entry, utilities that are
+# not graph nodes, or ops with several outputs (a node has one output).
+NOT_NODES = {
+    "divide": "div", "true_divide": "div", "multiply": "mul", "subtract": "sub",
+    "negative": "neg", "rsub": "sub (operands swapped)", "clip": "clamp",
+    "clamp_min": "clamp", "clamp_max": "clamp", "concat": "cat", "concatenate": "cat",
+    "swapaxes": "transpose", "as_tensor": "tensor", "from_numpy": "tensor",
+    "empty": "zeros (uninitialized memory has no stable value)", "split": "several outputs",
+    "chunk": "several outputs", "can_cast": "dtype utility", "promote_types": "dtype utility",
+    "result_type": "dtype utility", "floor_divide": "no derivative in torch",
+    "index_put_zeros": "internal helper", "asarray": "tensor",
+    "is_floating_point": "dtype utility",
+}
+NOT_NODES.update({f"{k}_like": f"{k} (shape taken from params)"
+                  for k in ("zeros", "ones", "full", "empty", "rand", "randn", "randint")})
+
+# -- Autograd -------------------------------------------------------------------------------
+_add(OpSpec("detach", "Autograd", "detach", (X,), (),
+            "The same values, cut from the graph: no gradient flows back through it.",
+            call=lambda m, i, p: i[0].detach(), code=lambda a, p: f"{a[0]}.detach()",
+            differentiable=False))
