@@ -3,7 +3,7 @@ such as the autograd controls asks for through the host interface (app/autograd/
 actions, a menu, a toolbar, status widgets and docks."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMenu, QUndoView
 
 from engine.document import catalog
@@ -11,6 +11,9 @@ from engine.document import catalog
 from . import actions as _actions
 from .files import app_settings
 from .log_dock import LogWidget
+
+CODE_DELAY_NODES = 2000
+CODE_DELAY_MS = 400
 
 
 class DocksMixin:
@@ -74,8 +77,21 @@ class DocksMixin:
         w = CodeView(self)
         w.copied.connect(lambda _text: self.status("Copied the PyTorch code", 2000))
         w.set_source(self._code_source)
-        self.resultsChanged.connect(w.refresh)
+        # a large document's script takes ~0.5 s to write (10k nodes): while the code tab is
+        # shown, it follows a burst of edits once they pause, not inside every edit
+        self._code_timer = QTimer(self)
+        self._code_timer.setSingleShot(True)
+        self._code_timer.setInterval(CODE_DELAY_MS)
+        self._code_timer.timeout.connect(w.refresh)
+        self.resultsChanged.connect(self._code_changed)
         return w
+
+    def _code_changed(self) -> None:
+        if len(self._doc.nodes) >= CODE_DELAY_NODES:
+            self.code_view._stale = True  # read now (text(), copy): rebuilt on demand
+            self._code_timer.start()
+        else:
+            self.code_view.refresh()
 
     def _code_source(self):
         return self._doc, self._results

@@ -138,3 +138,19 @@ def test_backward_updates_only_the_leaves_it_wrote(make_window, monkeypatch, n):
     w.autograd.zero_grads()
     c = calls.take()
     assert c["NodeItem.set_result"] == 2
+
+
+def test_code_tab_of_a_large_document_follows_edits_once_they_pause(make_window, qtbot):
+    w = open_chain(make_window, 2500)
+    w.code_dock.show()
+    w.code_dock.raise_()
+    qtbot.waitUntil(w.code_view.is_shown)
+    before = w.code_view.text()
+    built = w.code_view.build_count
+    for seed in (3, 4, 5):  # a burst of edits, each shown on the canvas at once
+        w.set_param("b", "seed", seed)
+        w.refresh_results()
+        assert w.scene.node_item("b").result is w.results()["b"]
+    assert w.code_view.build_count == built  # not one script export per edit
+    qtbot.waitUntil(lambda: w.code_view.build_count == built + 1, timeout=5000)
+    assert w.code_view.text() != before  # the script of the last edit
