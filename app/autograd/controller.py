@@ -472,12 +472,14 @@ class AutogradController(QObject):
         if self.verifier.running():
             self.host.status("Verify with PyTorch is already running", 3000)
             return False
-        if _runner.needs_root(self.doc):
-            self.host.log("warning", _runner.NO_ROOT)
-            self.host.status(_runner.NO_ROOT, 5000)
-            return False
         self.host.request_refresh(now=True)
-        if not self.verifier.start(self.executor()):
+        choice = _roots.resolve_root(self.doc, self._selected(), self.results())
+        if choice.node_id is None:  # the same rule and words as Backward
+            msg = f"Verify with PyTorch: {choice.reason}"
+            self.host.log("warning", msg)
+            self.host.status(msg, 5000)
+            return False
+        if not self.verifier.start(self.executor(), choice.node_id):
             return False
         self.acts["verify"].setEnabled(False)
         self.host.status("Verifying with PyTorch…", 0)

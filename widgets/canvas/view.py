@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPainter
+from PySide6.QtGui import QFont, QKeyEvent, QPainter
 from PySide6.QtWidgets import QFrame, QGraphicsView
 
 from .interactions import Pan
@@ -46,6 +46,23 @@ class GraphView(QGraphicsView):
         # after a whole-graph fit, resizes refit until the user zooms or pans: the first fit
         # often runs before the window's layout has given the view its final size
         self._auto_fit = False
+        self._empty = None  # whether the hint for an empty canvas is drawn
+        if scene is not None:
+            scene.changed.connect(self._check_empty)
+
+    EMPTY_HINT = ("Tab or double-click to add a node  ·  drag from a port to wire  ·  "
+                  "File > Examples")
+
+    def is_empty(self) -> bool:
+        scene = self.scene()
+        doc = getattr(scene, "document", None)
+        return doc is not None and not doc.nodes
+
+    def _check_empty(self, *_):
+        empty = self.is_empty()
+        if empty != self._empty:  # the hint appears or goes: repaint all of it
+            self._empty = empty
+            self.viewport().update()
 
     # ------------------------------------------------------------------ zoom / pan
     def zoom(self) -> float:
@@ -135,6 +152,15 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        """Double-click on empty canvas: the op search, as Tab (the empty-canvas hint)."""
+        if event.button() == Qt.MouseButton.LeftButton and \
+                self.itemAt(event.position().toPoint()) is None:
+            self.tabPressed.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._pan is not None:
@@ -248,6 +274,21 @@ class GraphView(QGraphicsView):
             painter.setPen(pen)
             painter.drawLines(lines)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        """On an empty canvas, how to start (gone once a node exists)."""
+        if not self.is_empty():
+            return
+        painter.save()
+        painter.resetTransform()
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        painter.setFont(font)
+        painter.setPen(style().muted_pen)
+        area = QRectF(self.viewport().rect()).adjusted(24, 24, -24, -24)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         self.EMPTY_HINT)
+        painter.restore()
 
     def apply_theme(self) -> None:
         self.resetCachedContent()
