@@ -121,6 +121,8 @@ class AutogradController(QObject):
     def _on_event(self, ev) -> None:
         if ev.kind == "settings_changed":
             self._sync_settings()
+        if ev.kind == "reset":  # another document: no view may keep the old one
+            self.graph.document_replaced()
         if ev.layout_only:
             return  # layout only: the values, the graph and the marks stay
         # the graph changes: the next forward rebuilds it; old marks and steps are stale

@@ -2,6 +2,8 @@
 offscreen."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QImage, QKeySequence
@@ -152,3 +154,83 @@ def test_verify_export_runs_backward_from_the_given_root():
     assert "loss.backward(" in script
     assert doc.settings.root is None  # the document itself is not changed
     ex.close()
+
+
+# -- item 5: every view follows the current document ----------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def _graph_names(win) -> set[str]:
+    view = controller(win).backward_view
+    return {i.subtitle or i.title for i in view.graph_items()}
+
+
+def _assert_graph_is_current(win) -> None:
+    """Every box with a tensor shows the current document's tensor for its node."""
+    items = controller(win).backward_view.graph_items()
+    assert items
+    results = win.results()
+    with_tensor = [i for i in items if i.tensor is not None and i.doc_id is not None]
+    assert with_tensor
+    for i in with_tensor:
+        assert i.doc_id in win.document().nodes
+        assert i.tensor is results[i.doc_id].value, i.title
+
+
+def test_backward_graph_forgets_the_old_document_on_new(qtbot, win):
+    """Two outputs and no root: the panel draws every graph, keyed (graph_version, None) --
+    the same key an empty New document has, so it kept drawing the old graph."""
+    ctl = controller(win)
+    ctl.set_root(None)
+    win.add_node("exp", connect_from=nid(win, "z"))
+    settle(qtbot, win)
+    ctl.graph.update_now()
+    assert ctl.backward_dock.isVisible() and len(ctl.backward_view.graph_items()) > 5
+    win.undo_stack.setClean()
+    trigger(qtbot, win, "new")
+    qtbot.wait(200)
+    ctl.graph.update_now()
+    assert not win.document().nodes
+    assert ctl.backward_view.graph_items() == []
+
+
+def test_every_view_shows_the_opened_document(qtbot, win):
+    ctl = controller(win)
+    select(qtbot, win, "w")
+    trigger(qtbot, win, "step")  # a step-through of the tutorial is under way
+    assert ctl.step_panel.full_text().startswith("step 0 / ")
+    win.code_dock.raise_()
+    qtbot.waitUntil(lambda: "binary_cross_entropy_with_logits" in win.code_view.text())
+    win.undo_stack.setClean()
+    assert win.files.load(str(EXAMPLES / "fine_tuning.json"))
+    settle(qtbot, win)
+    qtbot.wait(250)  # the panel's coalescing timer
+    ctl.graph.update_now()
+    names = {n.name for n in win.document().nodes.values()}
+    assert "w1" in names and "w" not in names
+    drawn = _graph_names(win)
+    assert drawn and not drawn & {"w", "b", "z"}, drawn
+    _assert_graph_is_current(win)
+    assert win.inspector.node_id is None
+    assert ctl.step_panel.full_text() == "no backward to step through"
+    qtbot.waitUntil(lambda: "w2" in win.code_view.text())
+    assert "binary_cross_entropy_with_logits(z" not in win.code_view.text()
+    assert win.undo_stack.count() == 0
+    items = {i.name for i in win.scene.node_items()}
+    assert items == names
+
+
+def test_recovered_document_replaces_every_view(qtbot, win):
+    from engine.document.fileformat import load
+    ctl = controller(win)
+    ctl.graph.update_now()
+    assert _graph_names(win)
+    doc = load(EXAMPLES / "no_grad_detach.json")
+    win.set_document(doc, None, name="Recovered", modified=True)
+    settle(qtbot, win)
+    qtbot.wait(250)
+    ctl.graph.update_now()
+    ours = {n.name for n in win.document().nodes.values()}
+    _assert_graph_is_current(win)
+    assert {i.name for i in win.scene.node_items()} == ours
+    assert win.isWindowModified()
