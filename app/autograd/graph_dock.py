@@ -3,7 +3,7 @@ canvas; redrawn coalesced and only while shown (walking and laying out a 1,000-n
 takes a few hundred ms)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 
 from engine.document import roots as _roots
 
@@ -33,6 +33,13 @@ class BackwardGraphDock(QObject):
         self._timer.setInterval(150)
         self._timer.timeout.connect(self.update_now)
         self.on_selected = None  # callable(doc_id) after the view selected a node
+        # a tab beside the inspector: drawn when its tab (or the window) is shown
+        view.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is self.view and event.type() == QEvent.Type.Show:
+            self.update_soon()
+        return False
 
     def shown(self) -> bool:
         return self.dock.isVisible()
