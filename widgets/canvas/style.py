@@ -22,6 +22,19 @@ def _pen(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     return pen
 
 
+def _widget_font() -> QFont:
+    """The font the menus and panels really use: the application font as the theme's style
+    sheet sets it (a polished probe widget), else the application font."""
+    from PySide6.QtWidgets import QApplication, QMenuBar
+    if not isinstance(QApplication.instance(), QApplication):
+        return QFont()
+    probe = QMenuBar()
+    probe.ensurePolished()
+    font = QFont(probe.font())
+    probe.deleteLater()
+    return font
+
+
 def _blend(a: QColor, b: QColor, t: float) -> QColor:
     def mix(x: int, y: int) -> int:
         return round(x * (1 - t) + y * t)
@@ -34,7 +47,7 @@ class Style:
         self.dark = theme.current_name() == "dark"
         # node text at 100% zoom as legible as the menus: the application font's size, not
         # hard-coded pixels (so it follows the desktop's font setting and DPI)
-        base = QFont()  # the application font
+        base = _widget_font()
         size = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
         self.title_font = QFont(base)
         self.title_font.setPointSizeF(size)
