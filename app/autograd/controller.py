@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QMenu
 from engine.document import anomaly as _anomaly
 from engine.document import roots as _roots
 from engine.document import verify as _verify
-from engine.document import verify_runner as _runner
 from widgets.subscription import follow
 
 from .. import autograd_commands as AC

@@ -13,7 +13,7 @@ from app import commands as C
 from widgets.canvas.style import style
 from widgets.canvas.view import READABLE_SCALE
 
-from .test_autograd_ui import act, controller, nid, select, settle, trigger
+from .test_autograd_ui import controller, nid, select, settle, trigger
 
 pytestmark = pytest.mark.gui
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "resources" / "examples")

@@ -141,10 +141,11 @@ def test_verify_starts_from_the_selected_node_like_backward(qtbot, win, torch):
 
 
 def test_verify_export_runs_backward_from_the_given_root():
+    from pathlib import Path
+
     from engine.document import verify as V
     from engine.document.execution import Executor
     from engine.document.fileformat import load
-    from pathlib import Path
     doc = load(Path(__file__).resolve().parents[2] / "resources/examples/tutorial.json")
     doc.settings.root = None
     ex = Executor(doc)

@@ -561,8 +561,9 @@ class NodeItem(QGraphicsItem):
             else ""
         name = s.lod_fm.elidedText(self.name, Qt.TextElideMode.ElideRight, body.width())
         if shape and body.height() >= 2 * s.lod_fm.height():
+            shape = s.lod_fm.elidedText(shape, Qt.TextElideMode.ElideRight, body.width())
             p.drawText(body, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
-                       f"{name}\n{s.lod_fm.elidedText(shape, Qt.TextElideMode.ElideRight, body.width())}")
+                       f"{name}\n{shape}")
         else:
             p.drawText(body, Qt.AlignmentFlag.AlignCenter, name)
 
