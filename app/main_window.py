@@ -226,7 +226,7 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
             zoom = float(view["zoom"])
             cx, cy = (float(v) for v in view["center"])
         except (KeyError, TypeError, ValueError):
-            self.fit()
+            self.view.fit(readable=True)  # fitted, but readable
             return
         self.view.resetTransform()
         self.view.zoom_by(zoom)
@@ -469,10 +469,10 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.view.fit()
 
     def zoom_in(self):
-        self.view.zoom_by(1.25)
+        self.view.zoom_step(1.25)
 
     def zoom_out(self):
-        self.view.zoom_by(0.8)
+        self.view.zoom_step(0.8)
 
     def auto_layout(self):
         n = len(self._doc.nodes)

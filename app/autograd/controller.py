@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QMenu
 from engine.document import anomaly as _anomaly
 from engine.document import roots as _roots
 from engine.document import verify as _verify
-from engine.document import verify_runner as _runner
 from widgets.subscription import follow
 
 from .. import autograd_commands as AC
@@ -122,6 +121,8 @@ class AutogradController(QObject):
     def _on_event(self, ev) -> None:
         if ev.kind == "settings_changed":
             self._sync_settings()
+        if ev.kind == "reset":  # another document: no view may keep the old one
+            self.graph.document_replaced()
         if ev.layout_only:
             return  # layout only: the values, the graph and the marks stay
         # the graph changes: the next forward rebuilds it; old marks and steps are stale
@@ -478,12 +479,14 @@ class AutogradController(QObject):
         if self.verifier.running():
             self.host.status("Verify with PyTorch is already running", 3000)
             return False
-        if _runner.needs_root(self.doc):
-            self.host.log("warning", _runner.NO_ROOT)
-            self.host.status(_runner.NO_ROOT, 5000)
-            return False
         self.host.request_refresh(now=True)
-        if not self.verifier.start(self.executor()):
+        choice = _roots.resolve_root(self.doc, self._selected(), self.results())
+        if choice.node_id is None:  # the same rule and words as Backward
+            msg = f"Verify with PyTorch: {choice.reason}"
+            self.host.log("warning", msg)
+            self.host.status(msg, 5000)
+            return False
+        if not self.verifier.start(self.executor(), choice.node_id):
             return False
         self.acts["verify"].setEnabled(False)
         self.host.status("Verifying with PyTorch…", 0)

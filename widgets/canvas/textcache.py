@@ -54,23 +54,28 @@ def advance(fm, text: str) -> float:
     return a
 
 
+def bound(fm, text: str) -> float | None:
+    """An upper bound of `text`'s advance without measuring it (ASCII only), else None."""
+    return len(text) * _widest(fm) if text.isascii() else None
+
+
 def fits(fm, text: str, width: float) -> bool:
     """True when `text` surely fits in `width` without measuring it."""
     return text.isascii() and len(text) * _widest(fm) <= width
 
 
-def elide(fm, text: str, width: float) -> str:
-    """`fm.elidedText(text, ElideRight, width)`, memoized; short ASCII text unmeasured."""
+def elide(fm, text: str, width: float, mode=_ELIDE_RIGHT) -> str:
+    """`fm.elidedText(text, mode, width)`, memoized; short ASCII text unmeasured."""
     _fresh()
     if fits(fm, text, width):
         return text
-    key = (id(fm), text, width)
+    key = (id(fm), text, width, mode)
     e = _Memo.elide.get(key)
     if e is None:
         if len(_Memo.elide) > _MAX:
             _Memo.elide.clear()
         _Memo.measured += 1
-        e = _Memo.elide[key] = fm.elidedText(text, _ELIDE_RIGHT, width)
+        e = _Memo.elide[key] = fm.elidedText(text, mode, width)
     return e
 
 
