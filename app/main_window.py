@@ -107,6 +107,9 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._counts.setObjectName("countsLabel")
         # long work (a large file opening, the canvas built, a large layout) shows here
         self.progress = ProgressIndicator(self)
+        # QStatusBar sizes itself by every permanent widget, hidden ones too: keep the bar
+        # as tall as its text, not as its Cancel button
+        self.progress.setMaximumHeight(self._counts.sizeHint().height() + 2)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self._counts)
 
