@@ -65,20 +65,30 @@ def _node_count(data) -> int:
     return len(nodes) if isinstance(nodes, list) else 0
 
 
+def _too_large(path, n: int, limit: int) -> TooLargeError:
+    name = Path(path).name
+    return TooLargeError(f"{name} has {n:,} nodes: the canvas opens documents of up to "
+                         f"{limit:,} nodes (MAX_CANVAS_NODES). `gradcanvas check {name}` "
+                         "reads it from the command line.")
+
+
 def load(path, limit: int | None = None):
     """``(document, view)`` of the file at ``path`` (Qt-free: the worker's job); raises
     ``TooLargeError`` above ``limit`` nodes before checking or building anything."""
     limit = MAX_CANVAS_NODES if limit is None else limit
     raw = fileformat.read_bytes(path)
+    # json.loads holds the GIL (the window could not paint meanwhile): an obviously too large
+    # file is refused before parsing. Only a node has an "op" key (a quote inside a string
+    # value is escaped), so this counts the nodes of any file this app wrote
+    n = raw.count(b'"op":')
+    if n > limit:
+        raise _too_large(path, n, limit)
     with gc_paused():
         try:
             data = fileformat.parse(raw)
             n = _node_count(data)
             if n > limit:
-                raise TooLargeError(
-                    f"{Path(path).name} has {n:,} nodes: the canvas opens documents of up "
-                    f"to {limit:,} nodes (MAX_CANVAS_NODES). `gradcanvas check {Path(path).name}`"
-                    " reads it from the command line.")
+                raise _too_large(path, n, limit)
             doc = fileformat.from_data(data)
         except fileformat.FileFormatError as e:
             e.file = str(path)

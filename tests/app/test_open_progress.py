@@ -32,11 +32,11 @@ def layered(n: int) -> dict:
     return {"nodes": nodes, "wires": wires}
 
 
-def write(tmp_path, n: int):
+def write(tmp_path, n: int, separators=None):
     path = tmp_path / f"big{n}.json"
     env = {"format": fileformat.FORMAT, "schema_version": migrations.SCHEMA_VERSION,
            "document": layered(n)}
-    path.write_text(json.dumps(env))
+    path.write_text(json.dumps(env, separators=separators))
     return path
 
 
@@ -91,9 +91,10 @@ def test_cancel_keeps_the_previous_document(window, big_file, monkeypatch):
     assert "cancelled" in window.statusBar().currentMessage()
 
 
-def test_over_the_limit_is_refused_naming_it(window, tmp_path, dialogs):
+@pytest.mark.parametrize("separators", [None, (", ", " : ")])  # counted before / after parsing
+def test_over_the_limit_is_refused_naming_it(window, tmp_path, dialogs, separators):
     n = background.MAX_CANVAS_NODES + 1
-    path = write(tmp_path, n)
+    path = write(tmp_path, n, separators)
     before = window.document().to_dict()
     assert window.files.open(str(path)) is False
     (kind, text), = dialogs.calls
