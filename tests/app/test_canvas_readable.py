@@ -109,8 +109,7 @@ def test_ctrl_plus_zooms_about_the_cursor_over_the_canvas(qtbot, win):
 
 def test_ctrl_plus_zooms_about_the_selection_when_the_cursor_is_elsewhere(qtbot, win):
     view = win.view
-    _move_cursor_to(win.inspector, QPoint(5, 5)) if False else \
-        QCursor.setPos(win.inspector.mapToGlobal(QPoint(10, 10)))
+    QCursor.setPos(win.inspector.mapToGlobal(QPoint(10, 10)))  # over the inspector
     QApplication.processEvents()
     select(qtbot, win, "w")
     item = win.scene.node_item(nid(win, "w"))

@@ -596,6 +596,20 @@ class NodeItem(QGraphicsItem):
             self.update()
 
 
+def estimated_size(spec) -> tuple[float, float]:
+    """A new node's size before it exists (for placing it): the header, its input rows, the
+    shape/grad_fn/flag lines and one preview, as relayout() will lay them out."""
+    s = style()
+    ports = len(spec.inputs) if spec is not None else 1
+    w = NodeItem.WIDTH
+    if spec is not None:
+        w = max(w, min(NodeItem.WIDTH_MAX, 3 * NodeItem.PAD + 10 + s.small_fm.horizontalAdvance(
+            spec.title) + s.title_fm.horizontalAdvance("name_00")))
+    h = s.header_h + ports * s.row_h + 2 + 3 * s.line_h + 4 + NodeItem.PREVIEW_H + 3 + 2 + \
+        NodeItem.PAD
+    return float(round(w)), float(round(h))
+
+
 def _shape_line(result) -> str:
     """'[5, 3]  float32' (compact; the inspector shows torch's full dtype)."""
     if getattr(result, "shape", None) is None:
@@ -617,5 +631,5 @@ def _grad_of(result):
 from .frames import BubbleItem, RegionItem  # noqa: E402
 from .wires import THICK_LOD, THIN_KEYS, TempWireItem, WireItem, wire_path  # noqa: E402
 
-__all__ = ["LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem", "WireItem",
+__all__ = ["estimated_size", "LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem", "WireItem",
            "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]
