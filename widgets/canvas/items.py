@@ -631,5 +631,5 @@ def _grad_of(result):
 from .frames import BubbleItem, RegionItem  # noqa: E402
 from .wires import THICK_LOD, THIN_KEYS, TempWireItem, WireItem, wire_path  # noqa: E402
 
-__all__ = ["estimated_size", "LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem", "WireItem",
-           "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]
+__all__ = ["estimated_size", "LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem",
+           "WireItem", "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]
