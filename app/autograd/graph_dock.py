@@ -68,9 +68,13 @@ class BackwardGraphDock(QObject):
         if self.shown() and self._key != self._wanted_key():
             self._timer.start()
 
-    def update_now(self) -> None:
+    def update_now_even_hidden(self) -> None:
+        """Draw the current graph even in a hidden tab (Export Image needs it)."""
+        self.update_now(force=True)
+
+    def update_now(self, force: bool = False) -> None:
         self._timer.stop()
-        if not self.shown():
+        if not force and not self.shown():
             return
         key = self._wanted_key()
         if key == self._key:
