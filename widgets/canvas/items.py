@@ -16,6 +16,7 @@ from .painting import draw_lock, draw_warning, header_path, wrap
 from .style import LOD_BOX, LOD_NAME, LOD_TEXT, style
 
 _LIVE = object()  # no step-through override: show the live .grad
+NO_GRAD_LINE = "grad_fn=None · requires_grad=False"
 
 
 def shape_text(shape) -> str:
@@ -35,7 +36,9 @@ class _Lines:
         advance = fm.horizontalAdvance(text)
         if advance > self.width:  # squeeze long grad_fn names a little before eliding
             sx = max(self.width / advance, 0.72)
-        self.lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width / sx),
+        # (+1: the squeezed advance equals the width; rounding must not elide it)
+        self.lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight,
+                                         self.width / sx + 1),
                            pen, font, self.y - 4, sx))
 
 
@@ -222,6 +225,9 @@ class NodeItem(QGraphicsItem):
             for text in (getattr(r, "grad_fn", None), _shape_line(r)):
                 if text:
                     need = max(need, 2 * self.PAD + 2 + s.mono_fm.horizontalAdvance(str(text)))
+            if not r.grad_fn and not (r.requires_grad and r.is_leaf):  # may be squeezed
+                need = max(need, 2 * self.PAD + 2 + 0.75 * s.mono_fm.horizontalAdvance(
+                    NO_GRAD_LINE))
         return float(min(max(type(self).WIDTH, round(need)), self.WIDTH_MAX))
 
     def relayout(self) -> None:
@@ -278,7 +284,7 @@ class NodeItem(QGraphicsItem):
             text.add("AccumulateGrad", s.leaf_pen, s.mono_font, s.mono_fm)
             tip.append("leaf, requires_grad=True: backward accumulates into its .grad")
         else:
-            text.add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
+            text.add(NO_GRAD_LINE, s.muted_pen, s.mono_font, s.mono_fm)
             tip.append("grad_fn=None  requires_grad=False")
 
     def _flag_lines(self, text: _Lines, tip: list) -> None:
