@@ -89,11 +89,15 @@ def free_spot(rects: Iterable[Rect] | SpatialGrid, preferred: tuple[float, float
     if bounds is not None and bounds[2] >= w and bounds[3] >= h:  # start inside the view
         px = min(max(px, bounds[0]), bounds[0] + bounds[2] - w)
         py = min(max(py, bounds[1]), bounds[1] + bounds[3] - h)
+        if not grid.collides((px, py, w, h), gap):
+            return (px, py)  # free where asked: exactly there (a drop lands at the cursor)
         # the lattice starts at the view's corner, so nodes can pack against its edges
         px = bounds[0] + math.floor((px - bounds[0]) / step) * step
         py = bounds[1] + math.floor((py - bounds[1]) / step) * step
     else:
         bounds = None
+        if not grid.collides((px, py, w, h), gap):
+            return (px, py)
     outside = None
     for k in range(max_rings + 1):
         for i, j in _ring(k):
