@@ -29,27 +29,28 @@ def cmd_export_image(args, load, cli_error, codes) -> int:
     try:
         _qt_app()
         from widgets import theme
-        theme.set_theme("light")  # prints and documents: dark text on white
         from widgets.canvas import style as _style
-        _style.rebuild()
-        from engine.document.execution import Executor
 
         from . import image_export
-        ex = Executor(doc)
-        try:
-            results = dict(ex.forward())
-            scene = _scene(doc, results, args.backward_graph, ex)
-            try:
-                size = image_export.render(scene, out, fmt=args.to, scale=args.scale,
-                                           title=Path(args.file).stem)
-            finally:
-                scene.deleteLater() if hasattr(scene, "deleteLater") else None
-        finally:
-            ex.close()
     except ImportError as e:
         raise cli_error(f"image export needs PySide6 ({e})", usage) from None
+    from engine.document.execution import Executor
+    before = theme.current_name()
+    theme.set_theme("light")  # prints and documents: dark text on white
+    _style.rebuild()
+    ex = Executor(doc)
+    try:
+        results = dict(ex.forward())
+        scene = _scene(doc, results, args.backward_graph, ex)
+        size = image_export.render(scene, out, fmt=args.to, scale=args.scale,
+                                   title=Path(args.file).stem)
+        scene.deleteLater()
     except image_export.ImageExportError as e:
         raise cli_error(str(e), graph_error if "nothing" in str(e) else usage) from None
+    finally:
+        ex.close()
+        theme.set_theme(before)  # an in-process caller keeps its theme
+        _style.rebuild()
     print(f"{out}: {size.width()}x{size.height()} {args.to}")
     return ok
 

@@ -168,3 +168,13 @@ def test_cli_backward_graph_and_errors(tmp_path):
     r = _cli("export", str(TUTORIAL), "--to", "png", "--scale", "0", "-o",
              str(tmp_path / "x.png"), cwd=tmp_path)
     assert r.returncode == 2 and "scale" in r.stderr
+
+
+def test_cli_export_in_process_keeps_the_callers_theme(tmp_path, capsys):
+    from app.cli import main
+    from widgets import theme
+    theme.set_theme("dark")
+    out = tmp_path / "in.png"
+    assert main(["export", str(TUTORIAL), "--to", "png", "-o", str(out), "--scale", "1"]) == 0
+    assert out.exists() and theme.current_name() == "dark"
+    assert not (TUTORIAL.with_suffix(".png")).exists()
