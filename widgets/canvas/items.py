@@ -80,6 +80,8 @@ class NodeItem(QGraphicsItem):
         self._lines: list[tuple[str, object, object, float, float]] = []
         self._rect = QRectF()
         self._bounds = QRectF()
+        self._width_key = None
+        self._width = self.WIDTH
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -216,6 +218,18 @@ class NodeItem(QGraphicsItem):
     def _fit_width(self, s) -> float:
         """Wide enough for the header (name, badges, op title) and the shape and grad_fn
         lines in the style's fonts, between WIDTH and WIDTH_MAX (beyond: elided)."""
+        r = self.result
+        ok = r is not None and not getattr(r, "error", None)
+        key = (s, self.name, self.title, self.is_root, bool(self.frozen), bool(self.anomaly),
+               ok and getattr(r, "grad_fn", None), ok and getattr(r, "shape", None),
+               ok and getattr(r, "dtype", None), ok and bool(r.requires_grad and r.is_leaf))
+        if key == self._width_key:  # most relayouts (new values, same shape) change nothing
+            return self._width
+        self._width_key = key
+        self._width = self._measure_width(s)
+        return self._width
+
+    def _measure_width(self, s) -> float:
         badge = s.small_fm.horizontalAdvance("root") + 6 if self.is_root else 0
         badge += self.LOCK_W * (bool(self.frozen) + bool(self.anomaly))
         need = (3 * self.PAD + 10 + s.title_fm.horizontalAdvance(self.name) + badge
