@@ -19,7 +19,12 @@ globals().update(_FUNCTIONS)  # engine.add, engine.matmul, ... (each op module's
 
 from . import autograd, nn, optim  # noqa: E402
 
-FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor
+# -- tensorapi (issue 11 part B): devices, legacy constructors, save/load ---------------------
+from . import backends, cuda  # noqa: E402
+from ._device import get_default_device, set_default_device  # noqa: E402
+from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
+                      FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
+# -- end tensorapi ---------------------------------------------------------------------------
 __version__ = "0.1.0"
 
 

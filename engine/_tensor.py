@@ -7,6 +7,7 @@ import weakref
 import numpy as np
 
 from . import _dtype
+from ._device import CPU, check_device, device  # noqa: F401 - engine.device
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 
@@ -92,8 +93,13 @@ class Tensor:
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, *args, **kwargs):
-        raise TypeError("use engine.tensor(...) to create tensors")
+    def __new__(cls, *args, **kwargs):
+        """The legacy constructor ``torch.Tensor(...)`` (sizes, data or a tensor)."""
+        from ._legacy import construct
+        return construct(cls, None, args, kwargs)
+
+    def __init__(self, *args, **kwargs):  # the work is in __new__ (torch's tensor_new)
+        pass
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
@@ -137,7 +143,19 @@ class Tensor:
 
     @property
     def device(self):
-        return device("cpu")
+        return CPU
+
+    is_cuda = False
+    is_mps = False
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        check_device("cuda")
+
+    def get_device(self) -> int:
+        return -1
 
     @property
     def ndim(self) -> int:
@@ -576,27 +594,6 @@ def no_grad_view(out: Tensor) -> Tensor:
     out._requires_grad = True
     out._nograd_view = True
     return out
-
-
-class device:  # noqa: N801 - torch's name
-    __slots__ = ("type",)
-
-    def __init__(self, type: str = "cpu"):  # noqa: A002
-        if str(type) != "cpu":
-            raise RuntimeError(f"this engine runs on the CPU only, not on {type!r}")
-        self.type = "cpu"
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self):
-        return hash("cpu")
 
 
 def _bind_autograd() -> None:

@@ -581,18 +581,18 @@ def _to_dtype(input, dt, copy=False):
 
 def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
        memory_format=None):
-    from .._tensor import device as _device
+    from .._device import check_device
+    from .._device import device as _device
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, (str, _device)):
-            _device(str(a))  # only "cpu" exists; anything else raises
+        elif isinstance(a, (str, _device, int)) and not isinstance(a, bool):
+            check_device(a)  # only the CPU exists; torch's CPU-only errors for the rest
         elif a is not None:
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if device is not None:
-        _device(str(device))
+    check_device(device)
     if dtype is None:
         return clone(input) if copy else input
     return _to_dtype(input, dtype, copy)
