@@ -7,7 +7,7 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from ._device import CPU, check_device, device  # noqa: F401 - engine.device
+from ._device import CPU, check_device
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 

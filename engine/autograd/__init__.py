@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._legacy import Variable  # noqa: E402
 from . import graph
 from .engine import run_backward
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-
-from .._legacy import Variable  # noqa: E402
 
 Tensor = None  # set by engine._tensor once the class exists (import cycle)
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",

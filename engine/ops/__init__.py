@@ -9,17 +9,19 @@ from __future__ import annotations
 import importlib
 
 from .._tensor import Tensor
+from . import _aliases
 from ._util import operand
 
 MODULES = ("arithmetic", "creation", "pointwise", "reduction", "linalg", "shape", "indexing",
-           "nn_ops")
+           "nn_ops",
+           "cumulative", "sorting", "comparison")  # tensorapi (issue 11 B)
 
 FUNCTIONS: dict = {}
 
 
-def bind_methods(methods: dict) -> None:
+def bind_methods(methods: dict, aliases: bool = False) -> None:
     for name, fn in methods.items():
-        setattr(Tensor, name, fn)
+        setattr(Tensor, name, _aliases.wrap_method(name, fn) if aliases else fn)
 
 
 for _name in MODULES:
@@ -29,9 +31,9 @@ for _name in MODULES:
         if _e.name != f"{__name__}.{_name}":
             raise
         continue
-    bind_methods(getattr(_mod, "METHODS", {}))
+    bind_methods(getattr(_mod, "METHODS", {}), aliases=True)
     for _fn in getattr(_mod, "__all__", ()):
-        FUNCTIONS[_fn] = getattr(_mod, _fn)
+        FUNCTIONS[_fn] = _aliases.wrap_function(_fn, getattr(_mod, _fn))
 
 from . import arithmetic, linalg  # noqa: E402
 

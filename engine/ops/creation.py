@@ -21,8 +21,8 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._random import default_generator
 from .._device import check_device
+from .._random import default_generator
 from .._tensor import ONLY_FLOAT_GRAD, Tensor
 
 _make = Tensor._make

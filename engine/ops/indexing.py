@@ -171,6 +171,8 @@ def _as_index_array(item):
         a = item._data
     elif isinstance(item, np.ndarray):
         a = item
+    elif isinstance(item, range):  # torch reads a range as the list of its values
+        a = np.arange(item.start, item.stop, item.step, dtype=np.int64)
     elif isinstance(item, (list, tuple)):
         a = np.asarray([x._data if isinstance(x, Tensor) else x for x in item])
         if a.size == 0:
