@@ -25,6 +25,7 @@ from . import backends, cuda, linalg  # noqa: E402
 from ._device import get_default_device, set_default_device  # noqa: E402
 from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
                       FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
+from .serialization import load, save  # noqa: E402
 # -- end tensorapi ---------------------------------------------------------------------------
 __version__ = "0.1.0"
 
