@@ -513,6 +513,43 @@ class Tensor:
         return self._random_(NormalBackward0, default_generator.normal(
             self._data.shape, self._data.dtype) * std + mean)
 
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Integers in [from_, to) (or [0, from_) with one argument), as torch."""
+        from ._random import default_generator
+        self._check_inplace()
+        if to is None:
+            from_, to = (0, from_) if from_ else (0, _random_top(self._data.dtype))
+        g = generator or default_generator
+        return self._random_(RandomBackward0, g.integers(int(from_), int(to), self._data.shape)
+                             .astype(self._data.dtype))
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        from ._random import default_generator
+        self._check_inplace()
+        if not isinstance(p, Tensor) and not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        prob = p._data if isinstance(p, Tensor) else p
+        g = generator or default_generator
+        draw = g.uniform(self._data.shape, 0.0, 1.0, np.float64) < prob
+        return self._random_(BernoulliBackward2, draw.astype(self._data.dtype))
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        from ._random import default_generator
+        self._check_inplace()
+        g = generator or default_generator
+        u = g.uniform(self._data.shape, 0.0, 1.0, np.float64)
+        return self._random_(ExponentialBackward0,
+                             (-np.log1p(-u) / lambd).astype(self._data.dtype))
+
+
+def _random_top(npd) -> int:
+    """random_()'s upper bound: the largest integer the dtype holds exactly, plus one."""
+    if npd.kind == "f":
+        return 2 ** {2: 11, 4: 24, 8: 53}[npd.itemsize] + 1
+    if npd.kind == "b":
+        return 2
+    return int(np.iinfo(npd).max) + 1 if npd.itemsize < 8 else 2**63 - 1
+
 
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                  "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -557,6 +594,18 @@ class UniformBackward0(_ZeroGradNode):
 
 
 class NormalBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class RandomBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class BernoulliBackward2(_ZeroGradNode):
+    __slots__ = ()
+
+
+class ExponentialBackward0(_ZeroGradNode):
     __slots__ = ()
 
 
