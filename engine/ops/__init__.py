@@ -53,6 +53,10 @@ def _pos(self):
     return self
 
 
+from ..autograd import saved as _saved_attrs  # noqa: E402
+
+_saved_attrs.install()  # torch's grad_fn._saved_* names, once every node class exists
+
 bind_methods({
     **arithmetic.OPERATORS,  # + - * / ** and unary -, with torch's operand rules
     "__matmul__": _matmul, "__rmatmul__": _rmatmul,

@@ -747,7 +747,7 @@ def _pow(input, exponent):
     if not ta:  # number ** tensor
         if grad_enabled[0] and exponent._requires_grad:
             node = PowBackward2((exponent,))
-            node.base = input
+            node.base, node.exponent_t = input, exponent  # exponent_t: torch's _saved_exponent
             node.save_result(out)
             if input == 0:
                 node.save(exponent)

@@ -19,6 +19,9 @@ def _record_product(out, node_cls, a, b):
     if grad_enabled[0] and (a._requires_grad or b._requires_grad):
         node = node_cls((a, b))
         node.save(a if b._requires_grad else None, b if a._requires_grad else None)
+        if node_cls is MmBackward0:  # torch's _saved_{self,mat2}_sym_sizes/_sym_strides
+            x, y = a._data, b._data
+            node.meta = (x.shape, x.strides, x.itemsize, y.shape, y.strides)
         attach(out, node)
     return out
 

@@ -194,6 +194,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         node = AddmmBackward0((input, mat1, mat2))
         node.shape, node.beta, node.alpha = bias.shape, beta, alpha
         node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
+        a, b = mat1._data, mat2._data
+        node.meta = (a.shape, a.strides, a.itemsize, b.shape, b.strides)  # torch's _saved_*
         attach(out, node)
     return out
 
@@ -551,6 +553,9 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         np.put_along_axis(coef, idx, np.expand_dims(-scale, cdim).astype(x.dtype), axis=cdim)
         node = node_cls((input,))
         node.coef, node.reduction = coef, reduction
+        # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
+        node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
+                       else wt.sum())
         attach(out, node)
     return out
 

@@ -396,6 +396,13 @@ def _var_args(name, dim, unbiased, keepdim, correction):
 
 def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
     x = input._data
+    if correction is not None:  # torch's _saved_correction: as given, 1 with a dim, else None
+        corr = correction
+    elif unbiased is not None or isinstance(dim, bool):
+        corr = int(unbiased if unbiased is not None else dim)
+    else:
+        corr = None if dim is None else 1
+    raw = (None if isinstance(dim, bool) else dim, corr)
     if x.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dim, correction, keepdim = _var_args(name, dim, unbiased, keepdim, correction)
@@ -422,6 +429,7 @@ def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
         node = node_cls((input,))
         node.dims, node.keepdim, node.dof = dims, keepdim, dof
         node.full = dim is None or x.ndim == 0
+        node.raw = raw  # torch's _saved_dim / _saved_correction, as given
         node.save(input)
         if node_cls is StdBackward0:
             node.save_result(out)

@@ -317,7 +317,10 @@ def unsqueeze(input, dim):
     x = input._data
     d = _dim(dim, x.ndim + 1)
     s = x.shape
-    return _reshape_back(_make(x.reshape(s[:d] + (1,) + s[d:])), input, UnsqueezeBackward0)
+    out = _reshape_back(_make(x.reshape(s[:d] + (1,) + s[d:])), input, UnsqueezeBackward0)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn.dim = dim  # torch's _saved_dim (as given)
+    return out
 
 
 def squeeze(input, dim=None):
@@ -330,7 +333,10 @@ def squeeze(input, dim=None):
     else:
         dims, cls = (_dim(dim, x.ndim),), SqueezeBackward1
     shape = [s for i, s in enumerate(x.shape) if not (i in dims and s == 1)]
-    return _reshape_back(_make(x.reshape(shape)), input, cls)
+    out = _reshape_back(_make(x.reshape(shape)), input, cls)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn.dim = dim  # torch's _saved_dim (as given)
+    return out
 
 
 # -- expand / sum_to_size ------------------------------------------------------------------------
