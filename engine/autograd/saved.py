@@ -195,6 +195,12 @@ def _input_sizes_from_outputs(n):
     return tuple(first)
 
 
+def _pow2_exponent(n):
+    if n._saved or n._packed:
+        return n._unpacked_saved()[0]
+    return getattr(n, "exponent_t", None)
+
+
 def _raw_dims(n):
     d = n.raw[0]
     if d is None:
@@ -206,6 +212,8 @@ def _vecnorm_dim(n):
     return n.dim
 
 
+IDX = field("indices", _as_tensor, True)
+
 S = {
     "AddBackward0": {"alpha": field("alpha")},
     "SubBackward0": {"alpha": field("alpha")},
@@ -215,8 +223,7 @@ S = {
     "DivBackward0": {"other": (_scalar_other, True), "self": (_scalar_self, True)},
     "PowBackward0": {"exponent": field("exponent"), "self": inp(0)},
     "PowBackward1": {"exponent": inp(1), "result": res(), "self": inp(0)},
-    "PowBackward2": {"exponent": (lambda n: n._unpacked_saved()[0] if n._saved or n._packed
-                                  else getattr(n, "exponent_t", None), True), "result": res(), "self": field("base")},
+    "PowBackward2": {"exponent": (_pow2_exponent, True), "result": res(), "self": field("base")},
     "MmBackward0": {"mat2": inp(1), "mat2_sym_sizes": _meta(2), "mat2_sym_strides": _meta(3),
                     "self": inp(0), "self_sym_sizes": _meta(0), "self_sym_strides": _meta(1)},
     "AddmmBackward0": {"alpha": field("alpha"), "beta": field("beta"), "mat1": inp(0),
@@ -250,9 +257,9 @@ S = {
     "ClampBackward0": {"max": inp(2), "min": inp(1), "self": inp(0)},
     "MaxBackward1": {"result": res(), "self": inp(0)},
     "MinBackward1": {"result": res(), "self": inp(0)},
-    "MaxBackward0": {"dim": field("dim"), "indices": field("indices", _as_tensor, True),
+    "MaxBackward0": {"dim": field("dim"), "indices": IDX,
                      "keepdim": field("keepdim"), "self_sym_sizes": sizes()},
-    "MinBackward0": {"dim": field("dim"), "indices": field("indices", _as_tensor, True),
+    "MinBackward0": {"dim": field("dim"), "indices": IDX,
                      "keepdim": field("keepdim"), "self_sym_sizes": sizes()},
     "AmaxBackward0": {"dim": field("dims", _dims), "keepdim": field("keepdim"),
                       "result": res(), "self": inp(0)},
@@ -273,11 +280,11 @@ S = {
     "CumsumBackward0": {"dim": field("dim")},
     "CumprodBackward0": {"dim": field("dim"), "result": res(), "self": inp(0)},
     "FlipBackward0": {"dims": field("dims", _dims)},
-    "SortBackward0": {"dim": field("shown_dim", _raw_int), "indices": field("indices", _as_tensor, True),
+    "SortBackward0": {"dim": field("shown_dim", _raw_int), "indices": IDX,
                       "self_sym_sizes": sizes()},
-    "SortBackward1": {"dim": field("shown_dim", _raw_int), "indices": field("indices", _as_tensor, True),
+    "SortBackward1": {"dim": field("shown_dim", _raw_int), "indices": IDX,
                       "self_sym_sizes": sizes()},
-    "TopkBackward0": {"dim": field("shown_dim", _raw_int), "indices": field("indices", _as_tensor, True),
+    "TopkBackward0": {"dim": field("shown_dim", _raw_int), "indices": IDX,
                       "self_sym_sizes": sizes()},
     "LinalgVectorNormBackward0": {"dim": (_vecnorm_dim, False), "keepdim": field("keepdim"),
                                   "ord": field("ord"), "result": res(), "self": inp(0)},
