@@ -315,10 +315,10 @@ S = {
                                 "self_sym_sizes": (_input_sizes_from_outputs, False),
                                 "split_sizes": (_split_sizes, False)},
     "BinaryCrossEntropyWithLogitsBackward0": {
-        "pos_weight": field("pos_weight", None, True), "reduction": (_reduction, False),
-        "self": inp(0), "target": inp(1), "weight": field("weight", None, True)},
+        "pos_weight": field("pos_weight", _as_tensor, True), "reduction": (_reduction, False),
+        "self": inp(0), "target": inp(1), "weight": field("weight", _as_tensor, True)},
     "BinaryCrossEntropyBackward0": {"reduction": (_reduction, False), "self": inp(0),
-                                    "target": inp(1), "weight": field("weight", None, True)},
+                                    "target": inp(1), "weight": field("weight", _as_tensor, True)},
     "MseLossBackward0": {"reduction": (_reduction, False), "self": inp(0), "target": inp(1)},
     "NllLossBackward0": {"ignore_index": _nll(3), "reduction": (_reduction, False),
                          "self": _nll(0, True), "target": _nll(1, True),

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
-from ..autograd.graph import Node
+from ..autograd.graph import _SAVED_HOOKS, _pack, Node
 from ._util import (
     attach,
     binary_data,
@@ -48,6 +48,8 @@ def _unary(node_cls, fn, save_input=False, save_result=False):
                 node = node_cls((input,))
                 out = _make(y, True, node)
                 node._result = out._data  # Node.save_result, inlined (0-d: the array)
+                if _SAVED_HOOKS:
+                    _pack(node, None, out)
                 return out
             return _make(y)
     else:
