@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
-from ..autograd.graph import _SAVED_HOOKS, _pack, Node
+from ..autograd.graph import _SAVED_HOOKS, Node, _pack
 from ._util import (
     attach,
     binary_data,
