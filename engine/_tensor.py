@@ -189,8 +189,9 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         if self._nograd_view:  # torch: requires_grad follows the base; no error, no change
             return
-        if self.grad_fn is not None:
-            raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+        if self.grad_fn is not None:  # torch: the short text when setting True
+            raise RuntimeError(NON_LEAF_REQUIRES_GRAD if not value else
+                               NON_LEAF_REQUIRES_GRAD.split(" If you")[0])
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(_ONLY_FLOAT_SET)
         self._requires_grad = bool(value)
@@ -386,11 +387,17 @@ class Tensor:
     # value requiring grad) records the op and "rebases" the tensor: it keeps its identity and
     # memory, takes the new value and the new grad_fn, and its version moves on.
     def _check_inplace(self) -> None:
-        if _enabled[0] and self.grad_fn is None and self._requires_grad:
-            if self._nograd_view:
-                raise RuntimeError(NO_GRAD_VIEW_INPLACE)
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
+        if _enabled[0] and self._requires_grad:
+            fn = self.grad_fn
+            if fn is None:
+                if self._nograd_view:
+                    raise RuntimeError(NO_GRAD_VIEW_INPLACE)
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    "operation.")
+            if type(fn).__name__ in _VIEW_NODES and _views_a_leaf(fn):
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
 
     def _bump(self) -> None:
         """The data changed in place: a node that saved this very array as its result can no
@@ -560,6 +567,23 @@ _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "in
 _META_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
                "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
                "uint8": "unsigned char", "bool": "bool"}
+
+
+# grad_fns of view ops: a tensor whose chain of these ends at a leaf's AccumulateGrad is a
+# view of that leaf (torch keeps a base pointer; walking the edges gives the same answer)
+_VIEW_NODES = frozenset((
+    "ViewBackward0", "TransposeBackward0", "PermuteBackward0", "TBackward0",
+    "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
+    "ExpandBackward0", "SelectBackward0", "SliceBackward0", "AliasBackward0",
+    "SplitBackward0", "SplitWithSizesBackward0", "ReshapeAliasBackward0", "UnbindBackward0"))
+
+
+def _views_a_leaf(fn) -> bool:
+    while type(fn).__name__ in _VIEW_NODES:
+        fn = fn.next_functions[0][0]
+        if type(fn) is AccumulateGrad:
+            return True
+    return False
 
 
 def _can_cast(src, dst) -> bool:

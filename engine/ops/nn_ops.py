@@ -137,6 +137,10 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = input._data
+    if x.dtype.kind != "f":
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
+        raise NotImplementedError(f'"GeluKernelImpl" not implemented for \'{name}\'')
     out = wrap(np.asarray(quiet(_gelu_np, x, approximate), dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         node = GeluBackward0((input,))
@@ -203,6 +207,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def linear(input, weight, bias=None):
     """torch's decomposition: addmm for 2-D input with bias (views around it for other
     ranks), matmul with weight.t() without bias."""
+    if input._data.ndim == 0 or weight._data.ndim == 0:
+        raise RuntimeError(
+            "both arguments to linear need to be at least 1D, but they are "
+            f"{input._data.ndim}D and {weight._data.ndim}D")
     wt = weight.t()
     if bias is None:
         return input.matmul(wt)

@@ -307,13 +307,25 @@ def min(input, dim=None, keepdim=False):  # noqa: A001 - torch's name
     return _minmax_dim(input, dim, keepdim, "min", np.argmin, MinBackward0)
 
 
+def _nonempty_dims(name, x, dims, dim):
+    if x.size == 0 and (dim is None or (not isinstance(dim, int) and len(dim) == 0)):
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            "the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False):
     dims = _dims(dim, input._data.ndim)
+    _nonempty_dims("amax", input._data, dims, dim)
     return _minmax_all(input, "amax", np.max, AmaxBackward0, dims, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = _dims(dim, input._data.ndim)
+    _nonempty_dims("amin", input._data, dims, dim)
     return _minmax_all(input, "amin", np.min, AminBackward0, dims, keepdim)
 
 

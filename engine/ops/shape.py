@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, no_grad_view
 from ..autograd.graph import Node
-from ._util import attach, grad_enabled, normalize_dims, result_dtype
+from ._util import quiet, attach, grad_enabled, normalize_dims, result_dtype
 
 _make = Tensor._make
 
@@ -577,7 +577,7 @@ def _to_dtype(input, dt, copy=False):
     x = input._data
     if dt.np == x.dtype and not copy:
         return input
-    out = _make(x.astype(dt.np))
+    out = _make(quiet(x.astype, dt.np))  # torch casts inf/nan/overflow without a warning
     if grad_enabled[0] and input._requires_grad and dt.is_floating_point:
         node = ToCopyBackward0((input,))
         node.np_dtype = x.dtype
