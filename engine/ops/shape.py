@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, no_grad_view
 from ..autograd.graph import Node
-from ._util import quiet, attach, grad_enabled, normalize_dims, result_dtype
+from ._util import attach, grad_enabled, normalize_dims, quiet, result_dtype
 
 _make = Tensor._make
 
