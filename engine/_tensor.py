@@ -466,6 +466,7 @@ class Tensor:
         return self
 
     def copy_(self, src, non_blocking=False) -> Tensor:
+        _check_overlap(self, src)
         if self._records_inplace(src):
             node = CopyBackwards((self, src) if isinstance(src, Tensor) else (self,))
             node.src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) \
@@ -480,6 +481,7 @@ class Tensor:
         return self
 
     def _binary_(self, fn, other, **kwargs) -> Tensor:
+        _check_overlap(self, other)
         if self._records_inplace(other):
             return self._rebase(fn(self._snapshot(), other, **kwargs))
         out = fn(Tensor._make(self._data), other, **kwargs)
@@ -584,6 +586,30 @@ def _views_a_leaf(fn) -> bool:
         if type(fn) is AccumulateGrad:
             return True
     return False
+
+
+_INTERNAL_OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation.")
+_PARTIAL_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _check_overlap(self, other) -> None:
+    """torch refuses in-place writes into an expanded tensor, and inputs that partly overlap
+    the output (NumPy would buffer them silently)."""
+    a = self._data
+    if not a.flags.writeable and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    if isinstance(other, Tensor):
+        b = other._data
+        if b is a or not np.may_share_memory(a, b):
+            return
+        same = (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and a.strides == b.strides and a.shape == b.shape)
+        if not same and np.shares_memory(a, b):
+            raise RuntimeError(_PARTIAL_OVERLAP)
 
 
 def _can_cast(src, dst) -> bool:
