@@ -28,7 +28,7 @@ class FlipBackward0(Node):
     saves = False
 
     def backward(self, F, g):
-        return (F.flip(g, self.dims),)
+        return (F.flip(g, self.dims) if len(g.shape) else g,)
 
 
 def flip(input, dims=None, *more):

@@ -170,8 +170,10 @@ class LinalgVectorNormBackward0(Node):
                 g = F.unsqueeze(g, d)
                 y = F.unsqueeze(y, d)
         xd, yd = F.data(x), F.data(y)
-        if p == 0.0:
-            return (F.zeros_like(x),)
+        if not len(xd.shape):
+            dims = ()
+        if p == 0.0:  # torch: an undefined gradient (the leaf's .grad stays None)
+            return (None,)
         if p == 1.0:
             return (F.sign(x) * g,)
         if p == 2.0:
@@ -247,17 +249,19 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # no
     if A._data.ndim < 2:
         raise RuntimeError(
             "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+    if A._data.dtype.kind != "f":
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_NORM_TYPES[A._data.dtype.name]}")
     if ord == "fro":
         return vector_norm(A, 2, dim, keepdim, dtype=dtype)
     if ord in (1, -1, np.inf, -np.inf):
-        from .pointwise import abs as _abs
         from .reduction import amax, amin
-        from .reduction import sum as _sum
         n = A._data.ndim
         d0, d1 = dim[0] % n, dim[1] % n
         if ord in (np.inf, -np.inf):
             d0, d1 = d1, d0
-        s = _sum(_abs(A), d0, keepdim)  # torch: abs().sum(d0).amax(d1): AmaxBackward0
+        # torch: vector_norm(A, 1, d0).amax(d1) (amin for the negative orders)
+        s = vector_norm(A, 1, d0, keepdim, dtype=dtype)
         if not keepdim and d1 > d0:
             d1 -= 1
         return (amax if ord > 0 else amin)(s, d1, keepdim)

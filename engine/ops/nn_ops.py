@@ -173,7 +173,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
-    for who, d in (("mat1", a.dtype), ("self", input._data.dtype)):
+    for who, d in (("self", input._data.dtype), ("mat1", a.dtype)):  # torch checks self first
         if d != b.dtype:
             raise RuntimeError(f"{who} and mat2 must have the same dtype, but got "
                                f"{_dtype_title(d)} and {_dtype_title(b.dtype)}")
@@ -303,8 +303,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     xa, xb = binary_data(input, target)
     if xa.dtype.kind != "f":
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_dtype_title(xa.dtype)}'")
-    d = xa - xb
-    out = wrap(_reduce(d * d, reduction))
+    with np.errstate(all="ignore"):  # inf - inf, overflow: torch prints nothing
+        d = xa - xb
+        out = wrap(_reduce(d * d, reduction))
     if grad_enabled[0] and (input._requires_grad or target._requires_grad):
         node = MseLossBackward0((input, target))
         node.reduction, node.shapes = reduction, (sa, sb)

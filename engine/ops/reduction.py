@@ -428,7 +428,10 @@ def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
             "the reduction factor (input numel divided by output numel). (Triggered internally "
             "at /__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
             UserWarning, stacklevel=3)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    import warnings
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        if x.size == 0:  # NumPy's "Mean of empty slice": torch only warns about the dof
+            warnings.simplefilter("ignore", RuntimeWarning)
         if dof > 0:
             r = np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
         else:  # torch divides by max(0, dof): inf, or nan where every value is the mean

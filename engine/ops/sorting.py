@@ -103,8 +103,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's n
     if x.ndim:
         idx = np.ascontiguousarray(np.take(idx, range(k), axis=d))
         vals = np.take_along_axis(x, idx, axis=d)
-    else:
-        vals = x.copy() if k else x.reshape(0)
+    else:  # torch: a 0-d input gives itself back, for k = 0 as for k = 1
+        vals = x.copy()
     values = _record(wrap(vals), input, TopkBackward0, d, dim, idx)
     return return_types["topk"](values, wrap(idx.astype(np.int64, copy=False)))
 
