@@ -440,6 +440,11 @@ NOT_NODES = {
     "index_put_zeros": "internal helper", "asarray": "tensor",
     "is_floating_point": "dtype utility",
 }
+# engine API added with issue 11 (norms, scans, sorting, comparisons): no canvas node yet, so
+# the coverage test states the gap (a later issue may give them rows)
+NOT_NODES.update({k: "engine API (issue 11); no canvas node yet" for k in (
+    "norm", "cumsum", "cumprod", "flip", "sort", "argsort", "topk", "equal", "allclose",
+    "isclose", "all", "any")})
 NOT_NODES.update({f"{k}_like": f"{k} (shape taken from params)"
                   for k in ("zeros", "ones", "full", "empty", "rand", "randn", "randint")})
 
