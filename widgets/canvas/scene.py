@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
 from ..subscription import follow
 from . import style as _style
+from .groups import GroupLayer
 from .interactions import FrameResize, NodeMove, RubberBand, WireDrag
 from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, WireItem
 from .overlays import OverlayMixin
@@ -61,6 +62,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._nodes: dict[str, NodeItem] = {}
         self._wires: dict[object, WireItem] = {}
         self._regions: dict[str, RegionItem] = {}
+        self.groups = GroupLayer(self)  # module groups (groups.py)
         self._results: dict | None = None
         self._interaction = None  # the gesture in progress (interactions.py)
         self._bubble: BubbleItem | None = None
@@ -126,6 +128,8 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             self._sync_root()
         elif kind == "reset":
             self.rebuild()
+            return
+        self.groups.after_event(ev)
 
     # ------------------------------------------------------------------ building
     def rebuild(self) -> None:
@@ -138,6 +142,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._hover = None
         self._wires.clear()
         self._regions.clear()
+        self.groups.clear()
         doc = self.document
         for node in doc.nodes.values():
             self._add_node_item(node, grow=False)
@@ -145,6 +150,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             self._add_wire_item(wire)
         for rid in doc.regions:
             self.sync_region(rid)
+        self.groups.end_batch()
         self._sync_root()
         self._reset_rect()
         if self._results is not None:
@@ -181,6 +187,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.removeItem(item)
         for region in self._regions.values():
             region.refit(self._nodes)
+        self.groups.node_moved(node_id)
 
     def _add_wire_item(self, wire) -> WireItem | None:
         src, dst = self._nodes.get(wire.src), self._nodes.get(wire.dst)
@@ -218,6 +225,8 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.removeItem(item)
 
     def sync_region(self, region_id) -> None:
+        if self.groups.handles(region_id):
+            return
         region = self.document.regions.get(region_id)
         item = self._regions.get(region_id)
         if region is None:
@@ -244,6 +253,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         for region in self._regions.values():
             if item.node_id in region.members:
                 region.refit(self._nodes)
+        self.groups.node_moved(item.node_id)
 
     # ------------------------------------------------------------------ scene rect
     def _reset_rect(self) -> None:
@@ -267,6 +277,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             item.set_result(results.get(nid) if results else None)
         for item in self._wires.values():
             self._style_wire(item)
+        self.groups.results_changed()
 
     def _style_wire(self, item: WireItem) -> None:
         res = self._results
