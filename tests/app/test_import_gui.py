@@ -192,3 +192,16 @@ def test_window_stays_responsive_while_the_script_runs(make_window, qtbot, tmp_p
     assert len(ticks) >= 5
     with qtbot.waitSignal(w.importer.done, timeout=15000):
         w.importer.cancel()
+
+
+def test_a_5000_node_chain_imports_and_opens_whole(make_window, qtbot, tmp_path):
+    from benchmarks.bench_import import write_script
+    w = make_window(tutorial=False)
+    script = write_script(tmp_path, 1250)
+    with qtbot.waitSignal(w.importer.done, timeout=120000) as blocker:
+        w.importer.start(str(script))
+    assert blocker.args[0] is w
+    doc = w.document()
+    assert len(doc.nodes) == 5004  # w, b, h, 1,250 x (matmul, mul, add, tanh), loss
+    assert len(w.scene.node_items()) == 5004
+    assert doc.nodes[doc.settings.root].name == "loss"
