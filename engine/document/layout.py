@@ -3,7 +3,8 @@ mean row of each node's predecessors (one barycenter sweep keeps wires from cros
 
 Module groups (``Region(kind="module")``) stay together: in every column a group's members
 take contiguous rows (nested groups inside their parent's block), the blocks ordered by their
-members' mean barycenter, so a group's box does not swallow its neighbours' nodes."""
+members' mean barycenter, so a group's box does not swallow its neighbours' nodes; a group's
+parameters sit in the column just before their first consumer."""
 from __future__ import annotations
 
 import networkx as nx
@@ -42,15 +43,36 @@ def _arrange(layer: list, bary: dict, chains: dict, depth: int = 0) -> list:
     return out
 
 
+def _columns(g, chains) -> list[list]:
+    """Topological generations; a source that belongs to a module group (a parameter) moves
+    to the column just before its first consumer, so the group's box stays narrow."""
+    layers = [list(layer) for layer in nx.topological_generations(g)]
+    if not chains:
+        return layers
+    col = {nid: c for c, layer in enumerate(layers) for nid in layer}
+    for nid in layers[0] if layers else ():
+        succ = [col[s] for s in g.successors(nid)]
+        if nid in chains and succ:
+            col[nid] = max(0, min(succ) - 1)
+    out: list[list] = [[] for _ in layers]
+    for layer in layers:  # document order within a column, as before
+        for nid in layer:
+            out[col[nid]].append(nid)
+    return [layer for layer in out if layer]
+
+
 def layered_layout(doc, dx: float = 240.0, dy: float = 200.0) -> dict:
     g = doc.graph()
     order = {nid: i for i, nid in enumerate(doc.nodes)}
     chains = _chains(doc)
     row: dict[str, float] = {}
     pos: dict[str, tuple[float, float]] = {}
-    for col, layer in enumerate(nx.topological_generations(g)):
+    for col, layer in enumerate(_columns(g, chains)):
         def key(nid):
             preds = [row[p] for p in g.predecessors(nid)]
+            if not preds and chains:  # a source sits by the consumers laid out so far
+                preds = [row[p] for s in g.successors(nid) for p in g.predecessors(s)
+                         if p in row]
             return (sum(preds) / len(preds) if preds else -1.0, order[nid])
         if chains:
             bary = {nid: key(nid) for nid in layer}

@@ -52,9 +52,9 @@ class GroupItem(QGraphicsItem):
     MARGIN = 12.0
     HEADER = 22.0
     BUTTON = 16.0
-    COLLAPSED_W = 250.0
+    COLLAPSED_W = 200.0
     ROW = 17.0
-    HEAT_W, HEAT_H = 60.0, 16.0
+    HEAT_W, HEAT_H = 44.0, 14.0
 
     def __init__(self, layer: GroupLayer, region_id: str) -> None:
         super().__init__()
@@ -215,7 +215,11 @@ class GroupItem(QGraphicsItem):
         for name, norm, grad in self.grads:
             line = QRectF(r.left() + 10, y, r.width() - self.HEAT_W - 26, self.HEAT_H)
             p.setPen(s.grad_caption_pen if norm is not None else s.muted_pen)
-            txt = f"{name}.grad ‖·‖ = {norm:.4g}" if norm is not None else f"{name}.grad None"
+            # the parameter's own name within the module: model_0_weight -> weight
+            prefix = self.title.split(" · ")[0].replace(".", "_") + "_"
+            short = name[len(prefix):] if name.startswith(prefix) else name
+            txt = f"‖{short}.grad‖ = {norm:.4g}" if norm is not None else \
+                f"{short}.grad is None"
             p.drawText(line, Qt.AlignmentFlag.AlignVCenter,
                        s.small_fm.elidedText(txt, Qt.TextElideMode.ElideMiddle, line.width()))
             if grad is not None:
@@ -254,6 +258,7 @@ class GroupLayer:
             self.items[region_id] = item
             self.scene.addItem(item)
         item.title = region.title
+        item.setToolTip(region.title)
         item.members = set(region.members)
         item.collapsed = bool(region.collapsed)
         if not self._batch:
@@ -449,18 +454,25 @@ class GroupLayer:
         if rect.isNull():
             rect = QRectF(0, 0, 1, 1)
         if item.collapsed:
-            item.set_rect(QRectF(rect.left(), rect.top(), self.collapsed_width(item),
-                                 item.collapsed_height()))
+            # where the module's output was: the wires keep running left to right
+            out = nodes.get(item.outputs[0][0]) if item.outputs else None
+            w, h = self.collapsed_width(item), item.collapsed_height()
+            if out is not None:
+                body = out.body_rect().translated(out.pos())
+                item.set_rect(QRectF(body.left(), body.top(), w, h))
+            else:
+                item.set_rect(QRectF(rect.left(), rect.top(), w, h))
         else:
             item.set_rect(rect.adjusted(-item.MARGIN, -item.MARGIN - item.HEADER,
                                         item.MARGIN, item.MARGIN))
 
     def collapsed_width(self, item: GroupItem) -> float:
         fm = style().small_fm
-        w = fm.horizontalAdvance(item.title) + 2 * item.BUTTON + 30
+        # about one layout column wide (the title elides; its tooltip has it whole)
+        w = item.COLLAPSED_W
         for _, label in item.inputs + item.outputs:
             w = max(w, fm.horizontalAdvance(label) + 50)
-        return min(max(item.COLLAPSED_W, w), 420.0)
+        return min(w, 320.0)
 
     def node_moved(self, node_id: str) -> None:
         """A member moved: refit its groups, innermost first (their ancestors follow)."""
