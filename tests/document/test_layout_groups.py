@@ -40,3 +40,19 @@ def test_a_module_groups_members_take_contiguous_rows_nested_inside_their_parent
     assert outer.id in doc.regions
     # every node still gets its own cell
     assert len({tuple(p) for p in pos.values()}) == len(doc.nodes)
+
+
+def test_a_modules_parameter_sits_just_before_its_first_consumer():
+    doc = Document()
+    x = doc.add_node("ones", name="x", params={"shape": [2]})
+    e = doc.add_node("exp", name="e")
+    doc.connect(x.id, e.id, "input")
+    w = doc.add_node("ones", name="w", params={"shape": [2]}, requires_grad=True)
+    z = doc.add_node("mul", name="z")
+    doc.connect(e.id, z.id, "input")
+    doc.connect(w.id, z.id, "other")
+    pos = doc.layered_layout()
+    assert pos[w.id][0] == pos[x.id][0]  # no groups: every source in the first column
+    doc.add_region("head · Scale()", [w.id, z.id], kind="module")
+    pos = doc.layered_layout()
+    assert pos[w.id][0] == pos[e.id][0] == pos[z.id][0] - 240.0
