@@ -166,3 +166,21 @@ def test_ctrl_g_groups_the_selection_with_a_name_and_ungroup_removes_it(make_win
     w.undo_stack.undo()
     assert [r.title for r in doc.regions.values()] == ["block"]
     assert doc.regions[groups[0].id].kind == "module"
+
+
+def test_the_backward_graph_view_clusters_grad_fns_by_module(make_window, qtbot):
+    from widgets.backward_view import BackwardView
+    w = _open_mlp(make_window)
+    bv = w.findChild(BackwardView)
+    qtbot.waitUntil(lambda: len(bv.clusters.titles()) == 5, timeout=5000)
+    doc = w.document()
+    lin = _region(doc, "model.0")
+    i = next(k for k, (t, _) in enumerate(bv.clusters.groups) if t == lin.title)
+    box = bv.clusters.items[i].rect()
+    inside = [it for nid in lin.members for it in bv._by_doc.get(nid, ())]
+    assert {it.title for it in inside} >= {"AddmmBackward0", "AccumulateGrad"}
+    for it in inside:
+        assert box.contains(it.boundingRect().translated(it.pos()))
+    outer = next(k for k, (t, _) in enumerate(bv.clusters.groups)
+                 if t.startswith("model · "))
+    assert bv.clusters.items[outer].rect().contains(box)
