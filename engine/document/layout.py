@@ -7,8 +7,6 @@ members' mean barycenter, so a group's box does not swallow its neighbours' node
 parameters sit in the column just before their first consumer."""
 from __future__ import annotations
 
-import networkx as nx
-
 
 def _chains(doc) -> dict[str, tuple[str, ...]]:
     """node id -> the module groups holding it, outermost first."""
@@ -46,6 +44,7 @@ def _arrange(layer: list, bary: dict, chains: dict, depth: int = 0) -> list:
 def _columns(g, chains) -> list[list]:
     """Topological generations; a source that belongs to a module group (a parameter) moves
     to the column just before its first consumer, so the group's box stays narrow."""
+    import networkx as nx  # not at import time: export uses _chains, start-up imports export
     layers = [list(layer) for layer in nx.topological_generations(g)]
     if not chains:
         return layers
