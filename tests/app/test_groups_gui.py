@@ -184,3 +184,21 @@ def test_the_backward_graph_view_clusters_grad_fns_by_module(make_window, qtbot)
     outer = next(k for k, (t, _) in enumerate(bv.clusters.groups)
                  if t.startswith("model · "))
     assert bv.clusters.items[outer].rect().contains(box)
+
+
+def test_dragging_a_member_moves_its_box_and_keeps_it_a_member(make_window):
+    from .conftest import drag_scene
+    w = _open_mlp(make_window)
+    doc, groups = w.document(), w.scene.groups
+    lin = _region(doc, "model.0")
+    item = groups.items[lin.id]
+    nid = next(n for n in lin.members if doc.nodes[n].name == "model_0")
+    node = w.scene.node_item(nid)
+    _show(w, item)
+    start = node.pos() + node.body_rect().center()
+    before = item.rect()
+    drag_scene(w.view, start, start + QPointF(0, 300))
+    assert doc.nodes[nid].pos[1] > before.bottom()  # the drag reached the model
+    assert item.rect().bottom() > before.bottom() + 250
+    assert item.rect().contains(node.body_rect().translated(node.pos()))
+    assert nid in doc.regions[lin.id].members

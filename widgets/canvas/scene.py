@@ -247,13 +247,13 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             item.set_root(nid == root)
 
     def _node_item_moved(self, item: NodeItem) -> None:
+        self.groups.node_moved(item.node_id)  # a module box follows its members, even dragged
         act = self._interaction
         if isinstance(act, NodeMove) and act.dragging:
             return  # frames hold still while nodes are dragged in or out
         for region in self._regions.values():
             if item.node_id in region.members:
                 region.refit(self._nodes)
-        self.groups.node_moved(item.node_id)
 
     # ------------------------------------------------------------------ scene rect
     def _reset_rect(self) -> None:
