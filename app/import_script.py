@@ -191,7 +191,9 @@ class ScriptImporter(QObject):
         self.last_error = None
         name = Path(path).name
         self.w.log("info", f"Importing {path} (backward call {call}): running the script")
-        self.progress.start(f"Importing {name}…", 0)
+        # the child runs on its own: the window stays usable (the result opens untitled, or in
+        # a new window once this document has unsaved changes)
+        self.progress.start(f"Importing {name}…", 0, withhold_input=False)
         self.action.setEnabled(False)
         bridge = self._bridge
 

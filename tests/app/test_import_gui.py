@@ -205,3 +205,37 @@ def test_a_5000_node_chain_imports_and_opens_whole(make_window, qtbot, tmp_path)
     assert len(doc.nodes) == 5004  # w, b, h, 1,250 x (matmul, mul, add, tanh), loss
     assert len(w.scene.node_items()) == 5004
     assert doc.nodes[doc.settings.root].name == "loss"
+
+
+def test_the_canvas_takes_clicks_while_a_script_runs_and_cancel_leaves_no_child(
+        make_window, qtbot, tmp_path):
+    import os
+
+    from .conftest import click_scene
+    w = make_window()  # the tutorial
+    slow = tmp_path / "slowly.py"
+    slow.write_text("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n")
+    w.importer.start(str(slow))
+    qtbot.waitUntil(lambda: "[script] sleeping" in w.log_widget.text(), timeout=30000)
+    item = next(i for i in w.scene.node_items() if w.document().nodes[i.node_id].name == "w")
+    w.fit()
+    QApplication.processEvents()
+    click_scene(w.view, item.pos() + item.body_rect().center())
+    assert w.selected_node_ids() == [item.node_id]  # the click reached the canvas
+    with qtbot.waitSignal(w.importer.done, timeout=15000):
+        w.importer.cancel()
+
+    def children_running():
+        found = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if str(slow) in cmd:
+                found.append(pid)
+        return found
+    assert children_running() == []
