@@ -137,6 +137,10 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = input._data
+    if x.dtype.kind != "f":
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
+        raise NotImplementedError(f'"GeluKernelImpl" not implemented for \'{name}\'')
     out = wrap(np.asarray(quiet(_gelu_np, x, approximate), dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         node = GeluBackward0((input,))
@@ -194,6 +198,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         node = AddmmBackward0((input, mat1, mat2))
         node.shape, node.beta, node.alpha = bias.shape, beta, alpha
         node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
+        a, b = mat1._data, mat2._data
+        node.meta = (a.shape, a.strides, a.itemsize, b.shape, b.strides)  # torch's _saved_*
         attach(out, node)
     return out
 
@@ -201,6 +207,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def linear(input, weight, bias=None):
     """torch's decomposition: addmm for 2-D input with bias (views around it for other
     ranks), matmul with weight.t() without bias."""
+    if input._data.ndim == 0 or weight._data.ndim == 0:
+        raise RuntimeError(
+            "both arguments to linear need to be at least 1D, but they are "
+            f"{input._data.ndim}D and {weight._data.ndim}D")
     wt = weight.t()
     if bias is None:
         return input.matmul(wt)
@@ -551,6 +561,9 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         np.put_along_axis(coef, idx, np.expand_dims(-scale, cdim).astype(x.dtype), axis=cdim)
         node = node_cls((input,))
         node.coef, node.reduction = coef, reduction
+        # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
+        node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
+                       else wt.sum())
         attach(out, node)
     return out
 
