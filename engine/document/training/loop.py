@@ -78,6 +78,20 @@ def trainable(document) -> list[str]:
     return [nid for nid, n in document.nodes.items() if n.spec.is_source and n.tracks_grad]
 
 
+def fed_arrays(executor, data, X, y):
+    """(X, y) with the dtype and rank of the leaves they feed (the placeholder ``y`` of shape
+    (32, 1) gets (n, 1) targets; an int64 ``target`` gets class indices)."""
+    out = []
+    for nid, arr in ((data["inputs"], X), (data["targets"], y)):
+        old = executor.leaf(nid)
+        if old is not None:
+            if old.ndim == 2 and arr.ndim == 1:
+                arr = arr[:, None]
+            arr = arr.astype(old.detach().numpy().dtype, copy=False)
+        out.append(np.ascontiguousarray(arr))
+    return tuple(out)
+
+
 class Trainer:
     """Runs a document's training setup on an Executor (its own unless one is given)."""
 
@@ -100,6 +114,8 @@ class Trainer:
             self._batches = datasets.batches(len(self.data[0]), data["batch_size"],
                                              data["shuffle"], data["seed"])
         self.ex.forward()
+        if self.data is not None:
+            self.data = fed_arrays(self.ex, data, *self.data)
         self.params = trainable(document)
         if not self.params:
             raise TrainingError("optimizer got an empty parameter list: no leaf requires "
@@ -143,13 +159,8 @@ class Trainer:
         X, y = self.data
         idx = next(self._batches)
         d = self.setup["data"]
-        for nid, arr in ((d["inputs"], X[idx]), (d["targets"], y[idx])):
-            old = self.ex.leaf(nid)
-            if old is not None:  # the batch takes the dtype and rank of the leaf it replaces
-                if old.ndim == 2 and arr.ndim == 1:
-                    arr = arr[:, None]
-                arr = arr.astype(old.detach().numpy().dtype, copy=False)
-            self.ex.feed(nid, engine.from_numpy(np.ascontiguousarray(arr)))
+        self.ex.feed(d["inputs"], engine.from_numpy(X[idx]))
+        self.ex.feed(d["targets"], engine.from_numpy(y[idx]))
 
     # -- the loop -------------------------------------------------------------------------
     def step(self) -> StepRecord | None:
