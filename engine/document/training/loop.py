@@ -257,6 +257,27 @@ class Trainer:
                 return None
         return float((pred == t).mean()) if t.size else None
 
+    def evaluate(self, X=None, y=None) -> tuple:
+        """Forward on the whole dataset (or on ``X``/``y``: a decision-boundary grid):
+        (the loss input's values as an array or None, loss or None, accuracy or None). The
+        next ``step`` feeds its batch again."""
+        data = self.setup["data"]
+        if data is None:
+            results = self.ex.forward()
+        else:
+            X = self.data[0] if X is None else np.ascontiguousarray(X, self.data[0].dtype)
+            if y is None:
+                y = self.data[1] if len(X) == len(self.data[1]) else \
+                    np.zeros((len(X),) + self.data[1].shape[1:], self.data[1].dtype)
+            self.ex.feed(data["inputs"], engine.from_numpy(X))
+            self.ex.feed(data["targets"], engine.from_numpy(np.ascontiguousarray(y)))
+            results = self.ex.forward()
+        r = results.get(self._logits) if self._logits is not None else None
+        out = None if r is None or r.value is None else r.value.detach().numpy()
+        lr = results[self.root]
+        loss = lr.value.item() if lr.value is not None and lr.value.numel() == 1 else None
+        return out, loss, self._accuracy(results)
+
     # -- reset ----------------------------------------------------------------------------
     def parameters(self) -> dict:
         """node id -> a copy of the current value."""
