@@ -16,7 +16,8 @@ from engine.document import export, fileformat
 from engine.document.execution import Executor
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
-NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp"]
+NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp", "two_moons",
+         "linear_regression"]  # the last two: training examples (test_training.py)
 
 
 def load(name):
