@@ -285,9 +285,15 @@ class Trainer:
 
     def set_parameters(self, values: dict) -> None:
         """Write values back into the leaves in place (reset, undo); grads cleared."""
-        with engine.no_grad():
-            for nid, t in zip(self.params, self.tensors):
-                if nid in values:
-                    t._data[...] = values[nid]
-                    t.grad = None
-        self.ex.invalidate()
+        write_values(self.ex, values)
+
+
+def write_values(executor, values: dict) -> None:
+    """Parameter values (node id -> array) into an Executor's leaves, in place, grads and ×n
+    cleared: what reset and undo of a training run do (the document itself never changes)."""
+    for nid, value in values.items():
+        t = executor.leaf(nid)
+        if t is not None and tuple(t.shape) == tuple(np.shape(value)):
+            t._data[...] = value
+            executor.zero_grad(nid, set_to_none=True)
+    executor.invalidate()
