@@ -122,6 +122,8 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._update_title()
         self.refresh_results()
         self.autograd = self._install_autograd()
+        from .train_dock import TrainDock  # the Train panel (issue 13)
+        self.train = TrainDock(self)
         self._arrange_side_docks()
         self._restore_geometry()  # after every dock exists, add-ons' included
         self._pending_view = {}
