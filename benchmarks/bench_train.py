@@ -3,7 +3,11 @@ headless by ``Trainer`` (Executor forward/backward, optimizer step, per-step rec
 the same loop written by hand on the engine, interleaved in one process (compare the ratio on
 shared machines). Target (issue 13): >= 1,000 steps/s headless.
 
-    python3 benchmarks/bench_train.py [--steps 1000] [--repeat 3]
+    python3 benchmarks/bench_train.py [--steps 1000] [--repeat 3] [--gui]
+
+``--gui`` also plays the example in the Train panel of an offscreen main window (live plots,
+decision boundary, the canvas following every slice) for 2 s: steps/s (target >= 100) and the
+longest slice -- the longest time the window does not answer input (target < 50 ms).
 """
 from __future__ import annotations
 
@@ -53,10 +57,43 @@ def engine_loop(steps: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
+def gui_loop(seconds: float = 2.0) -> tuple[float, float]:
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+    app = QApplication.instance() or QApplication([])
+    w = MainWindow(fileformat.load(EXAMPLE), path=str(EXAMPLE), autosave_enabled=False)
+    w.show()
+    app.processEvents()
+    dock = w.train
+    durations: list = []
+    slice_ = dock._slice
+
+    def timed():
+        t = time.perf_counter()
+        slice_()
+        durations.append(time.perf_counter() - t)
+    dock.timer.timeout.disconnect()
+    dock.timer.timeout.connect(timed)
+    dock.panel.play.click()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        app.processEvents()
+    dock.panel.play.click()
+    rate = len(dock.history) / (time.perf_counter() - t0)
+    w.undo_stack.setClean()
+    w.close()
+    later = sorted(durations[1:]) or [0.0]  # the first slice builds the Trainer
+    return rate, durations[0] * 1000, later[len(later) // 2] * 1000, later[-1] * 1000
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--gui", action="store_true", help="also the Train panel (offscreen)")
     a = ap.parse_args()
     best_app = best_eng = 0.0
     for _ in range(a.repeat):
@@ -66,6 +103,10 @@ def main() -> None:
     print(f"  gradcanvas Trainer : {best_app:8.0f} steps/s")
     print(f"  hand-written engine: {best_eng:8.0f} steps/s")
     print(f"  ratio engine/app   : {best_eng / best_app:8.2f}x")
+    if a.gui:
+        rate, first, median, longest = gui_loop()
+        print(f"  Train panel (live plots, canvas): {rate:6.0f} steps/s; slices: first "
+              f"{first:.1f} ms, median {median:.1f} ms, longest after it {longest:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,10 @@ def linear_regression() -> Document:
 
 
 if __name__ == "__main__":
+    from engine.document.layout import layered_layout
     for name, build in (("two_moons", two_moons), ("linear_regression", linear_regression)):
-        fileformat.save(build(), os.path.join(OUT, f"{name}.json"))
+        doc = build()
+        for nid, (x, y) in layered_layout(doc, dx=260.0, dy=220.0).items():
+            doc.move_node(nid, (x, y))  # columns by depth: no node on top of another
+        fileformat.save(doc, os.path.join(OUT, f"{name}.json"))
         print("wrote", os.path.join(OUT, f"{name}.json"))

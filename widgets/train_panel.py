@@ -112,6 +112,8 @@ class TrainPanel(QWidget):
         lay.addWidget(self.tabs, 1)
         self.grad_curves: dict = {}
         self.value_curves: dict = {}
+        self._cols: dict = {"n": 0, "last": None, "names": None}
+        self._points_of = None  # the data the scatter shows (set once per data set)
 
         self.play.toggled.connect(self._play_toggled)
         self.step.clicked.connect(lambda: self.stepsRequested.emit(1))
@@ -158,36 +160,54 @@ class TrainPanel(QWidget):
             self._updating = False
 
     def set_history(self, records, names: dict) -> None:
-        """Curves from the step records; ``names``: node id -> the parameter's name."""
-        steps = np.array([r.step for r in records], dtype=float)
-        loss = np.array([r.loss for r in records], dtype=float)
+        """Curves from the step records; ``names``: node id -> the parameter's name. Records
+        that extend the last call's are appended (a long run costs O(new steps) per call in
+        Python); a shorter or different list (undo, reset) is rebuilt."""
+        cols = self._cols
+        n = cols["n"]
+        if n > len(records) or (n and records[n - 1] is not cols["last"]) or \
+                cols["names"] is None or names.keys() != cols["names"]:
+            cols.update(n=0, step=[], loss=[], lr=[], grad={k: [] for k in names},
+                        value={k: [] for k in names}, names=names.keys())
+            n = 0
+        for r in records[n:]:
+            cols["step"].append(r.step)
+            cols["loss"].append(r.loss)
+            cols["lr"].append(r.lr)
+            for k in names:
+                g, v = r.grad_norms.get(k), r.values.get(k)
+                cols["grad"][k].append(math.nan if g is None else g)
+                cols["value"][k].append(math.nan if v is None else v)
+        cols["n"] = len(records)
+        cols["last"] = records[-1] if records else None
+        steps = np.array(cols["step"], dtype=float)
+        loss = np.array(cols["loss"], dtype=float)
         if self.log_scale.isChecked():
             loss = np.where(loss > 0, loss, np.nan)  # log of <= 0 has no point
         self.loss_curve.setData(steps, loss)
-        self.lr_curve.setData(steps, np.array([r.lr for r in records], dtype=float))
-        for plot, curves, attr in ((self.grad_plot, self.grad_curves, "grad_norms"),
-                                   (self.value_plot, self.value_curves, "values")):
+        self.lr_curve.setData(steps, np.array(cols["lr"], dtype=float))
+        for plot, curves, key in ((self.grad_plot, self.grad_curves, "grad"),
+                                  (self.value_plot, self.value_curves, "value")):
+            for nid in list(curves):
+                if nid not in names:
+                    plot.removeItem(curves.pop(nid))
             for i, (nid, name) in enumerate(names.items()):
                 if nid not in curves:
                     curves[nid] = plot.plot([], [], name=name,
                                             pen=pg.mkPen(PENS[i % len(PENS)], width=1.5))
-                ys = [getattr(r, attr).get(nid) for r in records]
-                curves[nid].setData(steps, np.array([math.nan if v is None else v
-                                                     for v in ys], dtype=float))
-        if not records:
-            for curves in (self.grad_curves, self.value_curves):
-                for c in curves.values():
-                    c.setData([], [])
+                curves[nid].setData(steps, np.array(cols[key][nid], dtype=float))
 
     def set_boundary(self, image, rect, X=None, y=None) -> None:
         """``image``: P(class 1) on a grid, rows = y; ``rect``: (x0, y0, w, h) it covers."""
         if image is None:
             self.boundary.clear()
             self.points.clear()
+            self._points_of = None
             return
         self.boundary.setImage(image, levels=(0.0, 1.0))
         self.boundary.setRect(*rect)
-        if X is not None:
+        if X is not None and self._points_of is not X:
+            self._points_of = X
             brushes = [pg.mkBrush("#d62728" if v > 0.5 else "#1f77b4") for v in y]
             self.points.setData(x=X[:, 0], y=X[:, 1], brush=brushes)
 
