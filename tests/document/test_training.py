@@ -277,3 +277,10 @@ def test_infinite_gradient_stops_and_names_the_grad_fn():
     assert tr.stopped.message == "Function 'SqrtBackward0' returned inf values in its 0th " \
                                  "output. (step 1)"
     assert tr.stopped.node_id == r
+
+
+def test_a_non_scalar_root_is_refused_before_training():
+    doc = example("jacobian")
+    with pytest.raises(TrainingError, match=r"the loss must be a single number, but out has "
+                                            r"shape \(5, 4\): grad can be implicitly created"):
+        Trainer(doc)

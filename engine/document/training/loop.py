@@ -116,6 +116,16 @@ class Trainer:
         self.ex.forward()
         if self.data is not None:
             self.data = fed_arrays(self.ex, data, *self.data)
+            self._feed()  # the first batch: the loss's shape is the one training sees
+            self._batches = datasets.batches(len(self.data[0]), data["batch_size"],
+                                             data["shuffle"], data["seed"])
+            self.ex.forward()
+        loss = self.ex.results.get(self.root)
+        if loss is not None and loss.value is not None and loss.value.numel() != 1:
+            raise TrainingError(
+                f"the loss must be a single number, but {document.nodes[self.root].name} has "
+                f"shape {tuple(loss.value.shape)}: grad can be implicitly created only for "
+                "scalar outputs (reduce it, e.g. with sum or mean)")
         self.params = trainable(document)
         if not self.params:
             raise TrainingError("optimizer got an empty parameter list: no leaf requires "
@@ -179,7 +189,10 @@ class Trainer:
             name = self.doc.nodes[self.root].name
             return self._stop(r.error or f"{name}: blocked by the error in "
                               f"{self.doc.nodes[r.blocked_by].name}", r.blocked_by or self.root)
-        loss = r.value.item() if r.value.numel() == 1 else float("nan")
+        if r.value.numel() != 1:
+            return self._stop("grad can be implicitly created only for scalar outputs",
+                              self.root)
+        loss = r.value.item()
         if not math.isfinite(loss):
             found = forward_anomaly(self.doc, results)
             where = found.message if found is not None else ""
