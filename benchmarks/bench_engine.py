@@ -108,6 +108,77 @@ def numpy_three_gemms(n=512):
     return run
 
 
+def nn_mlp_step(lib, loss="mse", batch=16):
+    """nn.Sequential of three nn.Linear (32-64-64-10) with ReLU and MSELoss or
+    CrossEntropyLoss: zero_grad + forward + backward, 20 steps on one small batch."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                          nn.Linear(64, 10))
+    rng = np.random.default_rng(0)
+    x = lib.from_numpy(rng.standard_normal((batch, 32)).astype(np.float32))
+    if loss == "mse":
+        loss_fn = nn.MSELoss()
+        y = lib.from_numpy(rng.standard_normal((batch, 10)).astype(np.float32))
+    else:
+        loss_fn = nn.CrossEntropyLoss()
+        y = lib.from_numpy(rng.integers(0, 10, batch))
+
+    def run():
+        for _ in range(20):
+            model.zero_grad()
+            loss_fn(model(x), y).backward()
+    return run
+
+
+def conv_step(lib, n=8, c=16, hw=32, o=32):
+    """Conv2d(c, o, 3, padding=1) -> ReLU -> MaxPool2d(2) on (n, c, hw, hw): fwd + bwd."""
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(c, o, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+    x = lib.from_numpy(np.random.default_rng(0).standard_normal((n, c, hw, hw))
+                       .astype(np.float32)).requires_grad_()
+
+    def run():
+        model.zero_grad()
+        x.grad = None
+        model(x).sum().backward()
+    return run
+
+
+def numpy_conv_floor(n=8, c=16, hw=32, o=32):
+    """The NumPy floor of an im2col conv: the window matrix copy and its three GEMMs
+    (forward, weight gradient, input-gradient columns)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    rng = np.random.default_rng(0)
+    x = np.pad(rng.standard_normal((n, c, hw, hw)).astype(np.float32),
+               ((0, 0), (0, 0), (1, 1), (1, 1)))
+    w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((n, o, hw, hw)).astype(np.float32)
+
+    wm = w.reshape(o, -1)
+    gm = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(-1, o)
+
+    def run():
+        cols = np.ascontiguousarray(sliding_window_view(x, (3, 3), axis=(2, 3))
+                                    .transpose(0, 2, 3, 1, 4, 5)).reshape(-1, c * 9)
+        cols @ wm.T
+        gm.T @ cols
+        gm @ wm
+    return run
+
+
+def module_call(lib):
+    """1000 calls of nn.Identity on a tensor: the cost of Module.__call__ itself."""
+    m = lib.nn.Identity()
+    x = lib.ones(2)
+
+    def run():
+        for _ in range(1000):
+            m(x)
+    return run
+
+
 def interleaved(fns: dict, repeat: int) -> dict:
     """Best-of-``repeat`` time of each function, run in turns (A, B, C, A, B, C...) so that
     load from other processes on this shared machine hits all of them alike."""
@@ -141,6 +212,18 @@ def main(repeat: int = 25) -> None:
     print(_line("chain 1000x tanh(h*1.01+0.1), 16 values, fwd+bwd", r))
     r = interleaved(_libs(mlp_graph), repeat)
     print(_line("MLP-like graph, 333x relu(h @ W + b), 8x32 (~1000 nodes), fwd+bwd", r))
+    for loss in ("mse", "ce"):
+        r = interleaved(_libs(lambda lib, loss=loss: nn_mlp_step(lib, loss)), repeat)
+        print(_line(f"nn.Linear MLP 32-64-64-10, batch 16, {loss} loss, 20x zero_grad+fwd+bwd",
+                    r))
+    fns = _libs(conv_step)
+    fns["numpy"] = numpy_conv_floor()
+    r = interleaved(fns, max(3, repeat // 5))
+    print(_line("Conv2d(16, 32, 3, padding=1)+ReLU+MaxPool2d(2), 8x16x32x32, fwd+bwd", r)
+          + f"; numpy im2col contractions {r['numpy'] * 1e3:.2f} ms; engine/numpy = "
+          f"{r['engine'] / r['numpy']:.2f}x")
+    r = interleaved(_libs(module_call), repeat)
+    print(_line("Module.__call__ (nn.Identity), per call", r, 1e3, "us"))
     r = {k: fn() for k, fn in _libs(two_op_backward).items()}
     print(_line("backward() of (a*2).sum() (best of 3000)", r, 1e6, "us"))
     fns = _libs(matmul_fb)

@@ -19,6 +19,8 @@ from .ops import FUNCTIONS as _FUNCTIONS  # importing ops binds Tensor methods a
 globals().update(_FUNCTIONS)  # engine.add, engine.matmul, ... (each op module's __all__)
 
 from . import autograd, nn, optim  # noqa: E402
+# -- nn helper (issue 11 part A): torch.utils.data
+from . import utils  # noqa: E402
 
 # -- tensorapi (issue 11 part B): devices, legacy constructors, save/load ---------------------
 from . import backends, cuda, linalg  # noqa: E402
