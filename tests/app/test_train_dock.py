@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton
 
+from app.commands import SetSetting
 from engine.document import fileformat
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
@@ -164,3 +165,28 @@ def test_log_scale_and_optimizer_edit(moons):
     assert len(w.train.history) == 2
     assert "SGD" in type(w.train.trainer.optimizer).__name__
 
+
+
+def test_a_document_without_setup_trains_with_defaults_and_edits_create_one(window):
+    w, p = window, window.train.panel  # the tutorial: no training setup, root = loss
+    assert w.document().settings.training is None
+    assert p.optimizer.currentText() == "SGD" and p.lr.value() == pytest.approx(1e-3)
+    click(p.step)
+    assert len(w.train.history) == 1 and p.status.text().startswith("step 1 · loss ")
+    p.lr.setValue(0.5)
+    p.lr.editingFinished.emit()  # what Return/focus-out sends
+    assert w.document().settings.training["lr"] == 0.5
+    w.undo_stack.undo()
+    assert w.document().settings.training is None
+
+
+def test_no_root_is_said_in_the_panel_and_the_log(window):
+    w, p = window, window.train.panel
+    doc = w.document()
+    w.push(SetSetting(doc, "root", None))
+    extra = doc.add_node("neg", "other").id  # a second output that requires grad
+    doc.connect(doc.node_by_name("w").id, extra, "input")
+    click(p.step)
+    assert w.train.history == []
+    assert "No backward root: 2 outputs require grad" in p.status.text()
+    assert "Training: No backward root" in w.log_widget.text()

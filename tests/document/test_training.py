@@ -216,8 +216,13 @@ def test_nothing_to_train_is_torchs_empty_list_error():
     doc.set_flag(doc.node_by_name("w").id, "frozen", True)
     with pytest.raises(TrainingError, match="optimizer got an empty parameter list"):
         Trainer(doc)
-    doc.set_setting("root", None)
-    with pytest.raises(TrainingError, match="no backward root"):
+    doc.set_flag(doc.node_by_name("w").id, "frozen", False)
+    doc.set_setting("root", None)  # the only output that requires grad: still the loss
+    assert Trainer(doc).root == doc.node_by_name("loss").id
+    extra = doc.add_node("neg", "other").id  # two outputs require grad: no root
+    doc.connect(doc.node_by_name("w").id, extra, "input")
+    with pytest.raises(TrainingError, match=r"No backward root: 2 outputs require grad "
+                                            r"\(loss, other\)"):
         Trainer(doc)
 
 

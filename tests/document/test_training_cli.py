@@ -63,9 +63,11 @@ def test_train_errors_are_one_line(capsys, tmp_path):
     assert err.strip().endswith("bad.csv line 3: not a number: 'oops'")
     assert err.count("\n") == 1
     doc.set_setting("root", None)
+    extra = doc.add_node("neg", "other").id
+    doc.connect(doc.node_by_name("w").id, extra, "input")
     fileformat.save(doc, tmp_path / "g.json")
     code, _, err = call(capsys, "train", tmp_path / "g.json")
-    assert code == 1 and "no backward root selected" in err
+    assert code == 1 and "No backward root: 2 outputs require grad" in err
     code, _, err = call(capsys, "export", EXAMPLES / "two_moons.json", "--train", "--to", "dot")
     assert code == 2 and "--train applies to --to torch" in err
 

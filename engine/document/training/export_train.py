@@ -29,14 +29,12 @@ def to_training_script(document, module: str = "torch", literal_values: bool = F
         raise ExportError(f"unknown export target {module!r} (expected torch or engine)")
     setup = check_setup(document.settings.training) if document.settings.training is not None \
         else default_setup()
-    root = document.settings.root
-    if root is None:
-        raise ExportError("no backward root selected: the loss to train is the backward root")
     from .loop import Trainer, TrainingError
     try:  # the same checks the loop makes, and the leaves' values for literals and data
         tr = Trainer(document, setup, base_dir=base_dir)
     except (TrainingError, ValueError) as e:
         raise ExportError(str(e)) from None
+    root = tr.root
     try:
         results = tr.ex.results  # the initial values (no step has run)
         w = _Writer(document, results)

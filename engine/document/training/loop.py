@@ -26,6 +26,7 @@ from engine import optim
 from ..anomaly import BackwardMonitor, forward_anomaly
 from ..errors import DocumentError
 from ..execution import Executor
+from ..roots import resolve_root
 from . import datasets
 from .setup import check_setup, default_setup
 
@@ -100,12 +101,16 @@ class Trainer:
         self.doc = document
         setup = setup if setup is not None else getattr(document.settings, "training", None)
         self.setup = check_setup(setup) if setup is not None else default_setup()
-        self.root = document.settings.root
-        if self.root is None:
-            raise TrainingError("no backward root selected: the loss to train is the "
-                                "backward root")
         self._own = executor is None
         self.ex = executor if executor is not None else Executor(document)
+        # the loss: the backward root as roots.py chooses it without a selection (the
+        # document's root, else the only output that requires grad)
+        choice = resolve_root(document, (), self.ex.forward())
+        if choice.node_id is None:
+            if self._own:
+                self.ex.close()
+            raise TrainingError(f"{choice.reason} (the loss to train is the backward root)")
+        self.root = choice.node_id
         self.data = None
         data = self.setup["data"]
         if data is not None:
