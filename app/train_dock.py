@@ -80,6 +80,9 @@ class TrainDock(QObject):
         self._unsubscribe = None
         self._follow(window.document())
         window.closing.connect(self.shutdown)
+        # shown for a document with a training setup; else it waits in View > Panels (the
+        # inspector keeps the right column's height)
+        self.dock.setVisible(self._doc.settings.training is not None)
 
     # -- the document -----------------------------------------------------------------------
     def _follow(self, doc) -> None:
@@ -101,6 +104,8 @@ class TrainDock(QObject):
             self.history, self.initial, self.trainer = [], None, None
             self._eval_ex = None
             self._show_history()
+            if self._doc.settings.training is not None:
+                self.dock.show()
         if ev.kind in ("settings_changed", "reset"):
             self.panel.set_setup(self.setup())
 

@@ -55,6 +55,7 @@ def wait_stopped(qtbot, w):
 
 def test_one_step_updates_plots_canvas_and_undo(moons):
     w, p = moons, moons.train.panel
+    assert w.train.dock.isVisible()  # a document with a training setup shows the panel
     start = value(w, "w1")
     click(p.step)
     assert len(w.train.history) == 1 and points(p.loss_curve) == 1
@@ -170,6 +171,9 @@ def test_log_scale_and_optimizer_edit(moons):
 def test_a_document_without_setup_trains_with_defaults_and_edits_create_one(window):
     w, p = window, window.train.panel  # the tutorial: no training setup, root = loss
     assert w.document().settings.training is None
+    assert not w.train.dock.isVisible()  # no setup: the panel waits in View > Panels
+    w.train.dock.toggleViewAction().trigger()
+    assert w.train.dock.isVisible()
     assert p.optimizer.currentText() == "SGD" and p.lr.value() == pytest.approx(1e-3)
     click(p.step)
     assert len(w.train.history) == 1 and p.status.text().startswith("step 1 · loss ")
@@ -182,6 +186,7 @@ def test_a_document_without_setup_trains_with_defaults_and_edits_create_one(wind
 
 def test_no_root_is_said_in_the_panel_and_the_log(window):
     w, p = window, window.train.panel
+    w.train.dock.show()
     doc = w.document()
     w.push(SetSetting(doc, "root", None))
     extra = doc.add_node("neg", "other").id  # a second output that requires grad
