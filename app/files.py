@@ -121,9 +121,10 @@ class FileController:
         doc, view = loaded
         if is_example(path):  # an example opens as an untitled copy: Save never overwrites it
             self.w.set_document(doc, None, name=f"{example_title(Path(path))} (example)",
-                                view=view)
+                                view=view, take=True)
         else:
-            self.w.set_document(doc, os.path.abspath(path), view=view)  # a link stays a link
+            # the path as given: a link stays a link
+            self.w.set_document(doc, os.path.abspath(path), view=view, take=True)
             add_recent(path)
         self._document_shown()
         self.w.log("info", f"Opened {path}")

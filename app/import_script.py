@@ -279,7 +279,8 @@ class ScriptImporter(QObject):
             w = type(self.w)()
             w.show()
         # unsaved work (it took a run to make): closing the window asks to save it
-        w.set_document(result.document, None, name=f"{stem} (imported)", modified=True)
+        w.set_document(result.document, None, name=f"{stem} (imported)", modified=True,
+                       take=True)
         w.files._document_shown()
         return w
 

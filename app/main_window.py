@@ -199,8 +199,10 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.request_refresh()
 
     def set_document(self, doc: Document, path: str | None = None, *, name: str | None = None,
-                     view: dict | None = None, modified: bool = False) -> None:
-        """Show ``doc`` (replacing the content in place, so scene and executor stay attached)."""
+                     view: dict | None = None, modified: bool = False,
+                     take: bool = False) -> None:
+        """Show ``doc`` (replacing the content in place, so scene and executor stay attached).
+        ``take``: ``doc`` was made for this window (read from a file) and is not used again."""
         self.undo_stack.clear()
         n = len(doc.nodes)
         if n >= BUILD_PROGRESS_NODES and not self.progress.is_running():
@@ -210,11 +212,11 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
                                     cancellable=False) as progress:
                 self.scene.build_progress = progress
                 try:
-                    self._doc.load(doc)
+                    self._doc.load(doc, take=take)
                 finally:
                     self.scene.build_progress = None
         else:
-            self._doc.load(doc)
+            self._doc.load(doc, take=take)
         self._path, self._name = path, name
         self._paste_count = 0
         if modified:
