@@ -17,6 +17,7 @@ import numpy as np
 import engine
 
 from . import catalog
+from .backward_history import BackwardHistory
 from .catalog import CATALOG
 from .perf import gc_paused
 
@@ -144,6 +145,7 @@ class Executor:
         self.recompute_count = 0  # node computations since creation (tests count deltas)
         self.last_recomputed: list[str] = []
         self.last_error: str | None = None
+        self.history = BackwardHistory()  # every backward / zero_grad call (timeline view)
         self._unsubscribe = document.subscribe(self._on_event)
 
     def close(self) -> None:
@@ -383,7 +385,10 @@ class Executor:
         words, e.g. the second-backward error); never raises for graph errors."""
         doc = self.doc
         root = root if root is not None else doc.settings.root
+        before = self.history.before(self)
         self.last_error = err = self._backward(root, seed, retain_graph)
+        self.history.record_backward(self, root, doc.settings.seed if seed is _DEFAULT
+                                     else seed, retain_graph, err, before)
         return err
 
     def _backward(self, root, seed, retain_graph) -> str | None:
@@ -480,6 +485,7 @@ class Executor:
                 else:
                     g.zero_()
             r.grad_count = 0
+        self.history.record_zero_grad(self, node_id, set_to_none)
 
     def grads(self) -> dict:
         """Node id -> current grad tensor, for every node that has one."""

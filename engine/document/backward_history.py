@@ -1,0 +1,149 @@
+"""The backward calls of a session, in order: what each call was and what each leaf received.
+
+Every ``Executor.backward`` and ``Executor.zero_grad`` appends one ``Call``: the root, the seed
+gradient, retain_graph, the error (torch's words) or, on success, what each ``.grad`` received
+and what it holds afterwards; the executor's graph version at the time. From it the timeline
+view draws the calls and each leaf's ``.grad`` over the calls -- accumulation (g, 2g) and
+``zero_grad`` (back to 0) are seen, not explained. Qt-free; bounded (the oldest calls drop).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAX_CALLS = 200  # a training loop of thousands of steps keeps its last 200 calls
+
+
+@dataclass(frozen=True, eq=False)
+class Call:
+    number: int  # 1, 2, ... over the session (kept when old calls drop)
+    kind: str  # "backward" or "zero_grad"
+    root: str | None  # backward's root node id
+    seed: object  # None: torch's implicit 1 (scalar root); "ones": ones_like; else a literal
+    retain_graph: bool
+    error: str | None
+    graph_version: int  # the executor's graph version the call ran on
+    received: dict = field(default_factory=dict)  # node id -> the gradient this call added
+    grads: dict = field(default_factory=dict)  # node id -> .grad after the call (None: none)
+    set_to_none: bool = False  # zero_grad(set_to_none=True)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _copy(t):
+    return None if t is None else np.array(t.detach().numpy(), copy=True)
+
+
+def _holders(executor) -> dict:
+    """node id -> the tensor whose .grad backward writes (leaves and retain_grad nodes)."""
+    return {nid: r for nid, r in executor.results.items()
+            if r._holder is not None and r._holder.requires_grad}
+
+
+class BackwardHistory:
+    def __init__(self, max_calls: int = MAX_CALLS) -> None:
+        self.calls: list[Call] = []
+        self.max_calls = max_calls
+        self._number = 0
+        self._listeners: list = []
+
+    def subscribe(self, callback):
+        """``callback(call)`` after every recorded call; returns the unsubscribe function."""
+        self._listeners.append(callback)
+        return lambda: callback in self._listeners and self._listeners.remove(callback)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    def before(self, executor) -> dict:
+        """The grads to compare with after the call (copies: backward accumulates in place)."""
+        return {nid: _copy(r.grad) for nid, r in _holders(executor).items()}
+
+    def _append(self, call: Call) -> None:
+        self.calls.append(call)
+        del self.calls[:-self.max_calls]
+        for cb in list(self._listeners):
+            cb(call)
+
+    def record_backward(self, executor, root, seed, retain_graph, error, before) -> Call:
+        settings = executor.doc.settings
+        root = root if root is not None else settings.root
+        received, grads = {}, {}
+        if error is None:
+            for nid, r in _holders(executor).items():
+                g = _copy(r.grad)
+                grads[nid] = g
+                old = before.get(nid)
+                if g is not None and (old is None or old.shape != g.shape or
+                                      not np.array_equal(old, g, equal_nan=True)):
+                    received[nid] = g if old is None or old.shape != g.shape else g - old
+        self._number += 1
+        call = Call(self._number, "backward", root, seed,
+                    bool(retain_graph if retain_graph is not None else settings.retain_graph),
+                    error, executor.graph_version, received, grads)
+        self._append(call)
+        return call
+
+    def record_zero_grad(self, executor, node_id, set_to_none) -> Call:
+        grads = {nid: _copy(r.grad) for nid, r in _holders(executor).items()}
+        self._number += 1
+        call = Call(self._number, "zero_grad", node_id, None, False, None,
+                    executor.graph_version, {}, grads, bool(set_to_none))
+        self._append(call)
+        return call
+
+    # -- queries -----------------------------------------------------------------------------
+    def backward_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.kind == "backward"]
+
+    def last_success(self) -> Call | None:
+        for c in reversed(self.calls):
+            if c.kind == "backward" and c.ok:
+                return c
+        return None
+
+    def cleared_to_none(self, node_id) -> bool:
+        """Whether the last thing that touched ``node_id``'s .grad was zero_grad(set_to_none)."""
+        for c in reversed(self.calls):
+            if c.kind == "zero_grad" and c.set_to_none and c.root in (None, node_id):
+                return True
+            if c.kind == "backward" and c.ok and node_id in c.received:
+                return False
+        return False
+
+    def leaves(self) -> list[str]:
+        """Node ids that ever held a .grad, in the order they first did."""
+        seen: dict = {}
+        for c in self.calls:
+            for nid, g in c.grads.items():
+                if g is not None:
+                    seen.setdefault(nid, None)
+        return list(seen)
+
+    def series(self, node_id, reduce=None) -> list[tuple[int, float | None]]:
+        """(call number, one number for node_id's .grad after that call) over the calls;
+        None where it had no .grad. ``reduce`` maps an array to a number (default: the
+        first element for one element, else the mean), so g, 2g, g reads as such."""
+        f = reduce or _summary
+        return [(c.number, None if c.grads.get(node_id) is None else f(c.grads[node_id]))
+                for c in self.calls]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+def _summary(a: np.ndarray) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    return float(a.reshape(-1)[0]) if a.size == 1 else float(a.mean()) if a.size else 0.0
+
+
+def seed_text(seed) -> str:
+    """How the seed gradient reads in code: ``backward()`` / ``gradient=torch.ones_like(...)``."""
+    if seed is None:
+        return "implicit 1.0"
+    if isinstance(seed, str) and seed == "ones":
+        return "ones_like(root)"
+    return f"gradient={seed!r}"
