@@ -348,6 +348,8 @@ class InspectorWidget(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
         self.mono = monospace_font()
+        self.why_provider = None  # node id -> why_none.Explanation (set_why_provider)
+        self.why_row = None
         self._build_empty()
 
     # ------------------------------------------------------------------ public
@@ -365,6 +367,12 @@ class InspectorWidget(QWidget):
             self._build_empty()
         else:
             self._build()
+
+    def set_why_provider(self, provider) -> None:
+        """``provider(node_id)`` explains a None .grad (the autograd controls set it)."""
+        self.why_provider = provider
+        if self.why_row is not None and shiboken6.isValid(self.why_row):
+            self.why_row.provider = provider
 
     def set_result(self, result) -> None:
         self.result = result
@@ -540,6 +548,11 @@ class InspectorWidget(QWidget):
         self.grad_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if not self._rich_views:
             layout.addWidget(self.grad_warning)
+        from widgets.why_grad import WhyGradRow
+        opened = self.why_row is not None and shiboken6.isValid(self.why_row) and \
+            self.why_row.opened
+        self.why_row = WhyGradRow(self.why_provider, page, opened)
+        layout.addWidget(self.why_row)
         layout.addStretch(0 if self._rich_views else 1)
         self._show_result()
 
@@ -609,6 +622,8 @@ class InspectorWidget(QWidget):
                 not (node is not None and node.retain_grad):
             warn = NON_LEAF_GRAD_WARNING
         self.grad_warning.setText(f"UserWarning: {warn}" if warn else "")
+        if self.why_row is not None and shiboken6.isValid(self.why_row):
+            self.why_row.show_for(self.node_id, value is not None and grad is None)
         if not self._rich_views:
             self.grad_warning.setVisible(bool(warn))
         if self._rich_views:

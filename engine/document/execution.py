@@ -179,7 +179,8 @@ class Executor:
         elif k == "settings_changed":
             if ev.detail["name"] == "grad_enabled":
                 self._dirty.update(self.doc.nodes)
-        elif k == "reset":
+        elif k == "reset":  # another document: its calls are not this one's
+            self.history.clear()
             self._plan = None
             self.results.clear()
             self._leaves.clear()

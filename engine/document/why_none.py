@@ -115,7 +115,8 @@ def _not_tracked(doc, node_id, results, cause) -> Explanation:
     node = doc.nodes[node_id]
     c = doc.nodes[culprit].name
     own = culprit == node_id
-    where = "" if own else f" because {c}, which it is computed from,"
+    who = node.name if own else \
+        f"{node.name} does not require grad because {c}, which it is computed from,"
     r = results.get(culprit)
     if reason == "integer":
         dtype = r.dtype if r is not None else "an integer dtype"
@@ -125,17 +126,17 @@ def _not_tracked(doc, node_id, results, cause) -> Explanation:
                            f"make {c} floating point (dtype=torch.float32, or {c}.float()).",
                            culprit)
     if reason == "frozen":
-        return Explanation(reason, f"{node.name} does not require grad{where} is frozen "
+        return Explanation(reason, f"{who} is frozen "
                            f"({c}.requires_grad_(False), as when fine-tuning): "
                            "backward skips it.",
                            f"unfreeze {c} (right-click → Freeze) to train it.", culprit)
     if reason == "detach":
-        return Explanation(reason, f"{node.name} does not require grad{where} is cut from the "
-                           f"graph by .detach(): no gradient flows back through {c}.",
+        return Explanation(reason, f"{who} is cut from the graph "
+                           f"by .detach(): no gradient flows back through {c}.",
                            f"remove the detach at {c} (or un-freeze its output).", culprit)
     if reason == "no_grad":
-        return Explanation(reason, f"{node.name} does not require grad{where} is computed "
-                           f"inside a torch.no_grad() block: no graph was recorded for {c}.",
+        return Explanation(reason, f"{who} is computed inside "
+                           f"a torch.no_grad() block: no graph was recorded for {c}.",
                            f"move {c} out of the no_grad frame.", culprit)
     if reason == "grad_mode":
         return Explanation(reason, f"{node.name} does not require grad: the global grad mode "
@@ -143,8 +144,8 @@ def _not_tracked(doc, node_id, results, cause) -> Explanation:
                            "switch the grad mode back on (toolbar).", culprit)
     if reason == "not_differentiable":
         op = doc.nodes[culprit].spec.title
-        return Explanation(reason, f"{node.name} does not require grad{where} comes from "
-                           f"{op}, which is not differentiable (its output never requires "
+        return Explanation(reason, f"{who} comes from {op}, "
+                           f"which is not differentiable (its output never requires "
                            "grad).", f"use a differentiable op instead of {op}.", culprit)
     head = (f"{node.name} has requires_grad=False" if own else
             f"{node.name} does not require grad: none of its inputs does, and {c} has "
