@@ -112,6 +112,7 @@ class AutogradController(QObject):
             self._unsubscribe()
             self._unsubscribe = None
         self.steps.stop(show=False)
+        self.insight.shutdown()
         self.verifier.kill()
 
     def apply_theme(self) -> None:

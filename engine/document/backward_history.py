@@ -72,14 +72,14 @@ class BackwardHistory:
         settings = executor.doc.settings
         root = root if root is not None else settings.root
         received, grads = {}, {}
-        if error is None:
-            for nid, r in _holders(executor).items():
-                g = _copy(r.grad)
-                grads[nid] = g
-                old = before.get(nid)
-                if g is not None and (old is None or old.shape != g.shape or
-                                      not np.array_equal(old, g, equal_nan=True)):
-                    received[nid] = g if old is None or old.shape != g.shape else g - old
+        for nid, r in _holders(executor).items():
+            g = _copy(r.grad)
+            grads[nid] = g  # a failed call leaves them as they were: the sparkline goes on
+            old = before.get(nid)
+            if error is None and g is not None and (
+                    old is None or old.shape != g.shape or
+                    not np.array_equal(old, g, equal_nan=True)):
+                received[nid] = g if old is None or old.shape != g.shape else g - old
         self._number += 1
         call = Call(self._number, "backward", root, seed,
                     bool(retain_graph if retain_graph is not None else settings.retain_graph),
@@ -125,9 +125,9 @@ class BackwardHistory:
 
     def series(self, node_id, reduce=None) -> list[tuple[int, float | None]]:
         """(call number, one number for node_id's .grad after that call) over the calls;
-        None where it had no .grad. ``reduce`` maps an array to a number (default: the
-        first element for one element, else the mean), so g, 2g, g reads as such."""
-        f = reduce or _summary
+        None where it had no .grad. ``reduce`` maps an array to a number (default
+        ``grad_summary``), so g, 2g, 0, g reads as such."""
+        f = reduce or grad_summary
         return [(c.number, None if c.grads.get(node_id) is None else f(c.grads[node_id]))
                 for c in self.calls]
 
@@ -135,9 +135,13 @@ class BackwardHistory:
         self.calls.clear()
 
 
-def _summary(a: np.ndarray) -> float:
+def grad_summary(a) -> float:
+    """One number per .grad (the sparkline's): the value of a one-element grad, its sign
+    kept, else its L2 norm ``‖grad‖`` -- so g, 2g and 0 after zero_grad read as such."""
     a = np.asarray(a, dtype=np.float64)
-    return float(a.reshape(-1)[0]) if a.size == 1 else float(a.mean()) if a.size else 0.0
+    if a.size == 1:
+        return float(a.reshape(-1)[0])
+    return float(np.sqrt(np.sum(a * a)))
 
 
 def seed_text(seed) -> str:
