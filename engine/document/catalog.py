@@ -19,7 +19,7 @@ FLOAT_DTYPES = ("float32", "float64", "float16")
 DTYPES = FLOAT_DTYPES + ("int64", "int32", "int16", "int8", "uint8", "bool")
 REDUCTIONS = ("mean", "sum", "none")
 CATEGORIES = ("Sources", "Arithmetic", "Pointwise", "Comparison", "Reductions", "Shape",
-              "Linear algebra", "Activations", "Losses", "Autograd")
+              "Linear algebra", "Activations", "Losses", "Neural network", "Autograd")
 KINDS = ("int", "float", "number", "bool", "choice", "shape", "dims", "dtype", "str", "literal")
 
 
@@ -229,6 +229,12 @@ def validate_param(spec: OpSpec, name: str, value):
     if check is None:  # pragma: no cover - catalog bug
         raise ParamError(f"{where}: unknown parameter kind {p.kind!r}")
     value = check(p, where, value)
+    if p.kind == "dims":  # conv/pool sizes: an int or one int per spatial dim, all bounded
+        for v in value if isinstance(value, tuple) else (value,):
+            if p.minimum is not None and v < p.minimum:
+                raise ParamError(f"{where}: must be >= {p.minimum}, got {_r(value)}")
+            if p.maximum is not None and v > p.maximum:
+                raise ParamError(f"{where}: must be <= {p.maximum}, got {_r(value)}")
     if _is_number(value) and p.kind in ("int", "float", "number"):
         if p.minimum is not None and value < p.minimum:
             raise ParamError(f"{where}: must be >= {p.minimum}, got {value!r}")
@@ -372,5 +378,6 @@ def _gen(m, seed):
 
 
 # The rows themselves (after everything they use is defined).
+from . import catalog_nn as _nn_rows  # noqa: E402,F401
 from . import catalog_ops as _rows  # noqa: E402,F401
 from .catalog_ops import NOT_NODES  # noqa: E402,F401

@@ -398,19 +398,34 @@ _add(OpSpec(
 
 # -- Losses ---------------------------------------------------------------------------------
 REDUCTION = Param("reduction", "choice", "mean", choices=REDUCTIONS)
-for _k, _d, _tgt_diff in [
-        ("mse_loss", "Mean squared error.", True),
-        ("binary_cross_entropy", "BCE of probabilities in [0, 1].", True),
-        ("binary_cross_entropy_with_logits", "BCE of logits (sigmoid built in, stable).", True),
+# torch refuses gradient for these weights ("not differentiable with respect to argument")
+_WEIGHT = Port("weight", optional=True, differentiable=False)
+_IGNORE = Param("ignore_index", "int", -100, doc="target value that contributes no loss")
+for _k, _d, _tgt_diff, _extra_ports, _extra in [
+        ("mse_loss", "Mean squared error.", True, (), ()),
+        ("binary_cross_entropy", "BCE of probabilities in [0, 1].", True, (_WEIGHT,), ()),
+        ("binary_cross_entropy_with_logits", "BCE of logits (sigmoid built in, stable).", True,
+         (_WEIGHT, Port("pos_weight", optional=True, differentiable=False)), ()),
         ("cross_entropy", "Cross entropy of logits against class indices or probabilities.",
-         True),
-        ("nll_loss", "Negative log likelihood of log-probabilities.", False)]:
-    _add(OpSpec(
-        "F." + _k, "Losses", _k, (X, Port("target", differentiable=_tgt_diff)), (REDUCTION,),
-        _d, call=lambda m, i, p, _k=_k: _fn(m, F_ + _k)(i[0], i[1], reduction=p["reduction"]),
-        code=lambda a, p, _k=_k: (f"torch.nn.functional.{_k}({a[0]}, {a[1]}"
-                                  f"{_kw(p, ['reduction'], {'reduction': 'mean'})})"),
-        name_prefix="loss"))
+         True, (_WEIGHT,), (_IGNORE, Param("label_smoothing", "float", 0.0, minimum=0.0,
+                                           maximum=1.0))),
+        ("nll_loss", "Negative log likelihood of log-probabilities.", False, (_WEIGHT,),
+         (_IGNORE,))]:
+    _ports = (X, Port("target", differentiable=_tgt_diff)) + _extra_ports
+    _params = (REDUCTION,) + _extra
+    _defaults = {p.name: p.default for p in _params}
+
+    def _call(m, i, p, _k=_k, _ports=_ports):
+        kw = {port.name: v for port, v in zip(_ports[2:], i[2:]) if v is not None}
+        return _fn(m, F_ + _k)(i[0], i[1], **kw, **p)
+
+    def _code(a, p, _k=_k, _ports=_ports, _defaults=_defaults):
+        kw = "".join(f", {port.name}={v}" for port, v in zip(_ports[2:], a[2:]) if v is not None)
+        return (f"torch.nn.functional.{_k}({a[0]}, {a[1]}{kw}"
+                f"{_kw(p, list(_defaults), _defaults)})")
+
+    _add(OpSpec("F." + _k, "Losses", _k, _ports, _params, _d, call=_call, code=_code,
+                name_prefix="loss"))
 
 # Engine functions deliberately without an entry: aliases of an entry, utilities that are
 # not graph nodes, or ops with several outputs (a node has one output).

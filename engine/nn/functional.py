@@ -3,10 +3,12 @@ from __future__ import annotations
 
 __all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax", "linear",
            "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss"]
+           "cross_entropy", "nll_loss", "elu", "softplus", "silu", "dropout", "l1_loss",
+           "huber_loss", "smooth_l1_loss", "layer_norm", "batch_norm", "embedding", "conv2d",
+           "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "bilinear"]
 
 from ..ops import nn_ops
-from ..ops.activation import (  # noqa: F401 - MODULE_FUNCTIONS below
+from ..ops.activation import (
     LeakyReluBackward1,
     apply_inplace,
     dropout,
@@ -17,7 +19,7 @@ from ..ops.activation import (  # noqa: F401 - MODULE_FUNCTIONS below
     smooth_l1_loss,
     softplus,
 )
-from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from ..ops.conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from ..ops.nn_ops import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -27,16 +29,9 @@ from ..ops.nn_ops import (
     mse_loss,
     nll_loss,
 )
-from ..ops.norm import batch_norm, embedding, layer_norm  # noqa: F401
+from ..ops.norm import batch_norm, embedding, layer_norm
 from ..ops.pointwise import relu as _relu
 from ..ops.pointwise import sigmoid, tanh
-
-# What torch.nn's modules call (issue 11). Not in __all__ yet: every name there must have an op
-# catalog entry (tests/document/test_catalog.py), and these have none so far; move them up as
-# the catalog gains them. ``F.conv2d`` & co. work either way.
-MODULE_FUNCTIONS = ["elu", "softplus", "silu", "dropout", "l1_loss", "huber_loss",
-                    "smooth_l1_loss", "layer_norm", "batch_norm", "embedding", "conv2d",
-                    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "bilinear"]
 
 softmax = nn_ops.f_softmax
 log_softmax = nn_ops.f_log_softmax

@@ -535,7 +535,7 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
     wt = np.where(keep, w[tc], 0).astype(x.dtype)  # weight of each sample's target class
     idx = np.expand_dims(tc, cdim)
     picked = np.squeeze(np.take_along_axis(x, idx, axis=cdim), cdim)
-    loss = -wt * picked
+    loss = np.where(keep, -wt * picked, 0).astype(x.dtype)  # ignored: +0.0, as torch
     if reduction == "none":
         out, scale = loss, wt
     elif reduction == "sum":
@@ -548,7 +548,8 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
     out = wrap(np.asarray(out, dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         coef = np.zeros(x.shape, dtype=x.dtype)
-        np.put_along_axis(coef, idx, np.expand_dims(-scale, cdim).astype(x.dtype), axis=cdim)
+        neg = np.where(keep, -scale, 0).astype(x.dtype)  # ignored targets: +0.0, as torch
+        np.put_along_axis(coef, idx, np.expand_dims(neg, cdim), axis=cdim)
         node = node_cls((input,))
         node.coef, node.reduction = coef, reduction
         attach(out, node)

@@ -66,6 +66,22 @@ SAMPLES = {
                    {"posinf": 10.0}),
     "argmax": ([_f(2, 3)], {"dim": 1}), "prod": ([_f(2, 3)], {"dim": 1}),
     "min": ([_f(2, 3)], {"dim": 0, "keepdim": True}),
+    # torch.nn.functional rows (catalog_nn.py)
+    "F.elu": ([_f(2, 3)], {"alpha": 0.5}),
+    "F.softplus": ([_f(2, 3) * 10], {"beta": 2.0, "threshold": 5.0}),
+    "F.huber_loss": ([_f(2, 3), _f(2, 3)], {"delta": 0.5, "reduction": "sum"}),
+    "F.smooth_l1_loss": ([_f(2, 3), _f(2, 3)], {"beta": 0.5, "reduction": "none"}),
+    "F.dropout": ([_f(2, 3)], {"training": False}),  # training: a random mask (test_catalog_nn)
+    "F.layer_norm": ([_f(2, 3, 4), _f(3, 4), _f(3, 4)], {"normalized_shape": [3, 4]}),
+    "F.batch_norm": ([_f(4, 3, 2), None, None, _f(3), _f(3)], {"training": True}),
+    "F.embedding": ([np.array([[0, 2], [1, 0]]), _f(3, 4)], {"padding_idx": 0}),
+    "F.conv2d": ([_f(2, 4, 5, 5), _f(6, 2, 3, 2), _f(6)],
+                 {"stride": [2, 1], "padding": 1, "dilation": [1, 2], "groups": 2}),
+    "F.max_pool2d": ([_f(2, 3, 5, 5)], {"kernel_size": 3, "stride": 2, "padding": 1}),
+    "F.avg_pool2d": ([_f(1, 2, 5, 4)], {"kernel_size": [2, 3], "ceil_mode": True,
+                                        "count_include_pad": False}),
+    "F.adaptive_avg_pool2d": ([_f(2, 3, 5, 7)], {"output_size": [2, 3]}),
+    "F.bilinear": ([_f(2, 3), _f(2, 4), _f(5, 3, 4), _f(5)], {}),
 }
 OPS = [k for k, s in CATALOG.items() if not s.is_source]
 SOURCES = [k for k, s in CATALOG.items() if s.is_source]

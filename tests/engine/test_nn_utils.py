@@ -208,5 +208,5 @@ def test_module_importable_as_torch_paths():
 
 def test_functional_names_resolve(torch):
     import engine.nn.functional as F  # noqa: N812
-    for name in F.__all__ + F.MODULE_FUNCTIONS:
+    for name in F.__all__:
         assert callable(getattr(F, name)) and callable(getattr(torch.nn.functional, name))
