@@ -6,6 +6,7 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
+from engine.document import vjp as _vjp
 from engine.document import why_none as _why
 
 from .actions import AREA_BOTTOM
@@ -36,12 +37,43 @@ class Insight(QObject):
         self._timer.timeout.connect(self.update_timeline)
         self._follow_history()
         host.resultsChanged.connect(self._results_changed)
+        from widgets.step_formula import StepFormulaView
+        self.formula = StepFormulaView(host.widget())
+        self.formula_dock = host.show_dock("Chain rule", self.formula, AREA_BOTTOM)
+        self.formula_dock.setObjectName("dock_step_formula")
+        self.formula_dock.hide()  # shown by step-through
+        controller.stepChanged.connect(self._step_changed)
+        controller.steps.stopped.connect(lambda _show: self._step_changed(None))
 
     def why_none(self, node_id) -> _why.Explanation | None:
         ex = self.controller.executor()
         if ex is None or node_id not in self.doc.nodes:
             return None
         return _why.explain(self.doc, node_id, ex.results, ex.history)
+
+    # ------------------------------------------------------------------ step formulas
+    def step_math(self, index: int | None = None):
+        """The StepMath of the player's step ``index`` (default: the current one)."""
+        player = self.controller.player
+        ex = self.controller.executor()
+        if player is None or ex is None:
+            return None
+        i = player.index if index is None else index
+        if i < 0:
+            return None
+        step = player.steps[i]
+        return _vjp.describe(step, ex, player.state_at(i - 1))
+
+    def _step_changed(self, index) -> None:
+        if not shiboken6.isValid(self.formula):
+            return
+        player = self.controller.player
+        if player is None or index is None:
+            self.formula.show_math(None)
+            return
+        if not self.formula_dock.isVisible():
+            self.formula_dock.show()
+        self.formula.show_math(self.step_math(index), index, len(player.steps))
 
     # ------------------------------------------------------------------ the timeline
     def _follow_history(self) -> None:
