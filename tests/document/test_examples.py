@@ -16,7 +16,7 @@ from engine.document import export, fileformat
 from engine.document.execution import Executor
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
-NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp"]
+NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp", "why_none"]
 
 
 def load(name):
@@ -145,6 +145,22 @@ def test_mlp():
     assert r["loss"].grad_fn == "NllLossBackward0"
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2)]:
         same(r[name].grad, t.grad)
+
+
+def test_why_none_shows_every_reason():
+    """The "why is .grad None?" example: one node per reason (issue 14)."""
+    from engine.document.why_none import explain
+    doc = load("why_none")
+    ex = run(doc)
+    reasons = {doc.nodes[nid].name: getattr(explain(doc, nid, ex.results, ex.history),
+                                            "reason", None) for nid in doc.nodes}
+    assert reasons == {"x": "requires_grad", "w": None, "b": "frozen", "c": "not_on_path",
+                       "n": "integer", "h": "non_leaf", "hb": "non_leaf", "loss": "non_leaf",
+                       "h_det": "detach", "s": "detach", "e": "no_grad", "c_sum": "non_leaf"}
+    w = randn(3, seed=0).requires_grad_()
+    loss = (engine.ones(3) * w + randn(3, seed=1)).sum()
+    loss.backward()
+    same(by_name(doc, ex)["w"].grad, w.grad)
 
 
 def exec_script(script: str) -> dict:
