@@ -10,7 +10,8 @@ from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_
                      half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8)
 from ._formatting import get_printoptions, set_printoptions
 from ._random import Generator, default_generator, initial_seed, manual_seed
-from ._tensor import Size, Tensor, device
+from ._device import device
+from ._tensor import Size, Tensor
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .ops import FUNCTIONS as _FUNCTIONS  # importing ops binds Tensor methods and operators
@@ -21,7 +22,13 @@ from . import autograd, nn, optim  # noqa: E402
 # -- nn helper (issue 11 part A): torch.utils.data
 from . import utils  # noqa: E402
 
-FloatTensor = DoubleTensor = LongTensor = BoolTensor = Tensor
+# -- tensorapi (issue 11 part B): devices, legacy constructors, save/load ---------------------
+from . import backends, cuda, linalg  # noqa: E402
+from ._device import get_default_device, set_default_device  # noqa: E402
+from ._legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: E402
+                      FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
+from .serialization import load, save  # noqa: E402
+# -- end tensorapi ---------------------------------------------------------------------------
 __version__ = "0.1.0"
 
 

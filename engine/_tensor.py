@@ -7,6 +7,7 @@ import weakref
 import numpy as np
 
 from . import _dtype
+from ._device import CPU, check_device
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, Node, RemovableHandle
 
@@ -92,8 +93,13 @@ class Tensor:
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, *args, **kwargs):
-        raise TypeError("use engine.tensor(...) to create tensors")
+    def __new__(cls, *args, **kwargs):
+        """The legacy constructor ``torch.Tensor(...)`` (sizes, data or a tensor)."""
+        from ._legacy import construct
+        return construct(cls, None, args, kwargs)
+
+    def __init__(self, *args, **kwargs):  # the work is in __new__ (torch's tensor_new)
+        pass
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
@@ -137,7 +143,19 @@ class Tensor:
 
     @property
     def device(self):
-        return device("cpu")
+        return CPU
+
+    is_cuda = False
+    is_mps = False
+
+    def cpu(self, memory_format=None) -> Tensor:
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
+        check_device("cuda")
+
+    def get_device(self) -> int:
+        return -1
 
     @property
     def ndim(self) -> int:
@@ -171,8 +189,9 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         if self._nograd_view:  # torch: requires_grad follows the base; no error, no change
             return
-        if self.grad_fn is not None:
-            raise RuntimeError(NON_LEAF_REQUIRES_GRAD)
+        if self.grad_fn is not None:  # torch: the short text when setting True
+            raise RuntimeError(NON_LEAF_REQUIRES_GRAD if not value else
+                               NON_LEAF_REQUIRES_GRAD.split(" If you")[0])
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(_ONLY_FLOAT_SET)
         self._requires_grad = bool(value)
@@ -368,11 +387,17 @@ class Tensor:
     # value requiring grad) records the op and "rebases" the tensor: it keeps its identity and
     # memory, takes the new value and the new grad_fn, and its version moves on.
     def _check_inplace(self) -> None:
-        if _enabled[0] and self.grad_fn is None and self._requires_grad:
-            if self._nograd_view:
-                raise RuntimeError(NO_GRAD_VIEW_INPLACE)
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation.")
+        if _enabled[0] and self._requires_grad:
+            fn = self.grad_fn
+            if fn is None:
+                if self._nograd_view:
+                    raise RuntimeError(NO_GRAD_VIEW_INPLACE)
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    "operation.")
+            if type(fn).__name__ in _VIEW_NODES and _views_a_leaf(fn):
+                raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                   "used in an in-place operation.")
 
     def _bump(self) -> None:
         """The data changed in place: a node that saved this very array as its result can no
@@ -441,6 +466,7 @@ class Tensor:
         return self
 
     def copy_(self, src, non_blocking=False) -> Tensor:
+        _check_overlap(self, src)
         if self._records_inplace(src):
             node = CopyBackwards((self, src) if isinstance(src, Tensor) else (self,))
             node.src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) \
@@ -455,6 +481,7 @@ class Tensor:
         return self
 
     def _binary_(self, fn, other, **kwargs) -> Tensor:
+        _check_overlap(self, other)
         if self._records_inplace(other):
             return self._rebase(fn(self._snapshot(), other, **kwargs))
         out = fn(Tensor._make(self._data), other, **kwargs)
@@ -495,6 +522,43 @@ class Tensor:
         return self._random_(NormalBackward0, default_generator.normal(
             self._data.shape, self._data.dtype) * std + mean)
 
+    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
+        """Integers in [from_, to) (or [0, from_) with one argument), as torch."""
+        from ._random import default_generator
+        self._check_inplace()
+        if to is None:
+            from_, to = (0, from_) if from_ else (0, _random_top(self._data.dtype))
+        g = generator or default_generator
+        return self._random_(RandomBackward0, g.integers(int(from_), int(to), self._data.shape)
+                             .astype(self._data.dtype))
+
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        from ._random import default_generator
+        self._check_inplace()
+        if not isinstance(p, Tensor) and not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+        prob = p._data if isinstance(p, Tensor) else p
+        g = generator or default_generator
+        draw = g.uniform(self._data.shape, 0.0, 1.0, np.float64) < prob
+        return self._random_(BernoulliBackward2, draw.astype(self._data.dtype))
+
+    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
+        from ._random import default_generator
+        self._check_inplace()
+        g = generator or default_generator
+        u = g.uniform(self._data.shape, 0.0, 1.0, np.float64)
+        return self._random_(ExponentialBackward0,
+                             (-np.log1p(-u) / lambd).astype(self._data.dtype))
+
+
+def _random_top(npd) -> int:
+    """random_()'s upper bound: the largest integer the dtype holds exactly, plus one."""
+    if npd.kind == "f":
+        return 2 ** {2: 11, 4: 24, 8: 53}[npd.itemsize] + 1
+    if npd.kind == "b":
+        return 2
+    return int(np.iinfo(npd).max) + 1 if npd.itemsize < 8 else 2**63 - 1
+
 
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
                  "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
@@ -505,6 +569,47 @@ _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "in
 _META_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
                "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
                "uint8": "unsigned char", "bool": "bool"}
+
+
+# grad_fns of view ops: a tensor whose chain of these ends at a leaf's AccumulateGrad is a
+# view of that leaf (torch keeps a base pointer; walking the edges gives the same answer)
+_VIEW_NODES = frozenset((
+    "ViewBackward0", "TransposeBackward0", "PermuteBackward0", "TBackward0",
+    "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2",
+    "ExpandBackward0", "SelectBackward0", "SliceBackward0", "AliasBackward0",
+    "SplitBackward0", "SplitWithSizesBackward0", "ReshapeAliasBackward0", "UnbindBackward0"))
+
+
+def _views_a_leaf(fn) -> bool:
+    while type(fn).__name__ in _VIEW_NODES:
+        fn = fn.next_functions[0][0]
+        if type(fn) is AccumulateGrad:
+            return True
+    return False
+
+
+_INTERNAL_OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation.")
+_PARTIAL_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation.")
+
+
+def _check_overlap(self, other) -> None:
+    """torch refuses in-place writes into an expanded tensor, and inputs that partly overlap
+    the output (NumPy would buffer them silently)."""
+    a = self._data
+    if not a.flags.writeable and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        raise RuntimeError(_INTERNAL_OVERLAP)
+    if isinstance(other, Tensor):
+        b = other._data
+        if b is a or not np.may_share_memory(a, b):
+            return
+        same = (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+                and a.strides == b.strides and a.shape == b.shape)
+        if not same and np.shares_memory(a, b):
+            raise RuntimeError(_PARTIAL_OVERLAP)
 
 
 def _can_cast(src, dst) -> bool:
@@ -542,6 +647,18 @@ class NormalBackward0(_ZeroGradNode):
     __slots__ = ()
 
 
+class RandomBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
+class BernoulliBackward2(_ZeroGradNode):
+    __slots__ = ()
+
+
+class ExponentialBackward0(_ZeroGradNode):
+    __slots__ = ()
+
+
 class FillBackward3(Node):
     __slots__ = ()
     saves = False
@@ -576,27 +693,6 @@ def no_grad_view(out: Tensor) -> Tensor:
     out._requires_grad = True
     out._nograd_view = True
     return out
-
-
-class device:  # noqa: N801 - torch's name
-    __slots__ = ("type",)
-
-    def __init__(self, type: str = "cpu"):  # noqa: A002
-        if str(type) != "cpu":
-            raise RuntimeError(f"this engine runs on the CPU only, not on {type!r}")
-        self.type = "cpu"
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return str(other) == "cpu"
-
-    def __hash__(self):
-        return hash("cpu")
 
 
 def _bind_autograd() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._legacy import Variable  # noqa: E402
 from . import graph
 from .engine import run_backward
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -10,7 +11,7 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 Tensor = None  # set by engine._tensor once the class exists (import cycle)
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled", "graph", "Function", "gradcheck",
-           "gradgradcheck", "functional"]
+           "gradgradcheck", "functional", "Variable"]
 
 
 def _tensors(x):

@@ -119,6 +119,14 @@ class NP:
         return x.astype(np_dtype, copy=False)
 
     @staticmethod
+    def flip(x, dims):
+        return np.flip(x, dims)
+
+    @staticmethod
+    def cumsum(x, dim):
+        return np.cumsum(x, axis=dim)
+
+    @staticmethod
     def slice_backward(grad, shape, index):
         """Gradient of a basic (view) index: zeros of ``shape`` with ``grad`` at ``index``."""
         out = np.zeros(shape, dtype=grad.dtype)
@@ -235,6 +243,16 @@ class TF:
     def to_dtype(x, np_dtype):
         from .._dtype import from_numpy_dtype
         return x.to(from_numpy_dtype(np_dtype))
+
+    @staticmethod
+    def flip(x, dims):
+        from ..ops.cumulative import flip
+        return flip(x, tuple(dims))
+
+    @staticmethod
+    def cumsum(x, dim):
+        from ..ops.cumulative import cumsum
+        return cumsum(x, dim)
 
     @staticmethod
     def slice_backward(grad, shape, index):

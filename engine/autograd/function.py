@@ -34,7 +34,7 @@ class FunctionCtx:
     def saved_tensors(self) -> tuple:
         if self._released:
             raise RuntimeError(FREED_MSG)
-        for t, v in zip(self._saved, self._saved_versions):
+        for t, v in zip(self._saved, self._versions_at_save):
             if t is not None and t._version != v:
                 raise RuntimeError(_inplace_msg(t, v, self))
         return tuple(self._saved)

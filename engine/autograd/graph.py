@@ -61,7 +61,8 @@ class Node:
     saves = True  # False for nodes whose formula needs no saved tensor: never "freed"
     num_outputs = 1  # multi-output nodes (custom Functions, split...) override
     _saved = ()
-    _saved_versions = ()
+    _versions_at_save = ()  # each saved input's version when saved (torch's version check)
+    _packed = None  # (unpack_hook, packed inputs, packed result) under saved_tensors_hooks
     _result = None
     _hooks = None
     _pre_hooks = None
@@ -136,15 +137,23 @@ class Node:
     # -- saving --------------------------------------------------------------------
     def save(self, *tensors) -> None:
         self._saved = tensors
-        self._saved_versions = tuple([t._version if t is not None else 0 for t in tensors])
+        self._versions_at_save = tuple([t._version if t is not None else 0 for t in tensors])
+        if _SAVED_HOOKS:
+            _pack(self, tensors, None)
 
     def save_result(self, out) -> None:
         self._result = out._data
+        if _SAVED_HOOKS:
+            _pack(self, None, out)
 
     def saved(self, F):
         if self._released:
             raise RuntimeError(FREED_MSG)
-        for t, v in zip(self._saved, self._saved_versions):
+        if self._packed is not None:  # saved_tensors_hooks: what unpack returns is used
+            ts = self._unpacked_saved()
+            return [t._data if t is not None else None for t in ts] if F is backends.NP \
+                else list(ts)
+        for t, v in zip(self._saved, self._versions_at_save):
             if t is not None and t._version != v:
                 raise RuntimeError(_inplace_msg(t, v, self))
         if F is backends.NP:
@@ -154,6 +163,9 @@ class Node:
     def result(self, F):
         if self._released:
             raise RuntimeError(FREED_MSG)
+        if self._packed is not None and self._packed[2] is not None:
+            r = self._unpacked_result()
+            return r._data if F is backends.NP else r
         if self._stale is not None:
             t, v = self._stale
             raise RuntimeError(_inplace_msg(t, v, self, self))
@@ -162,12 +174,30 @@ class Node:
         # torch's SavedVariable for an output: the same data, with this node as grad_fn.
         return Tensor._make(self._result, True, self)
 
+    # -- what the _saved_* properties read (engine/autograd/saved.py) ---------------------
+    def _unpacked_saved(self) -> tuple:
+        p = self._packed
+        if p is None or p[1] is None:
+            return self._saved
+        unpack = p[0]
+        return tuple([unpack(x) if x is not _NONE else None for x in p[1]])
+
+    def _unpacked_result(self):
+        p = self._packed
+        if p is not None and p[2] is not None:
+            return p[0](p[2])
+        if self._result is None:
+            return None
+        return Tensor._make(self._result, True, self)
+
     def release(self) -> None:
         if self.saves:  # only what was set: a first write creates the instance dict
             if self._saved:
                 self._saved = ()
             if self._result is not None:
                 self._result = None
+            if self._packed is not None:
+                self._packed = None
             self._released = True
 
     def backward(self, F, grad):  # pragma: no cover - abstract
@@ -242,6 +272,58 @@ class AccumulateGrad(Node):
 
 
 _NO_EDGE = (None, 0)
+_NONE = object()  # a None among packed saved tensors (the hooks never see it)
+
+# saved_tensors_hooks: a stack of (pack, unpack); Node.save tests it on every recorded op
+_SAVED_HOOKS: list = []
+
+
+def _pack(node, tensors, out) -> None:
+    pack, unpack = _SAVED_HOOKS[-1]
+    old = node._packed
+    packed_in = old[1] if old is not None else None
+    packed_out = old[2] if old is not None else None
+    if tensors is not None:
+        packed_in = tuple([pack(t) if t is not None else _NONE for t in tensors])
+        node._saved = tuple([None] * len(tensors))  # the hooks own the saved values now
+    if out is not None:
+        packed_out = pack(out)
+    node._packed = (unpack, packed_in, packed_out)
+
+
+class saved_tensors_hooks:  # noqa: N801 - torch's name
+    """``with saved_tensors_hooks(pack, unpack):`` every tensor an op saves for backward goes
+    through ``pack`` when saved; ``unpack`` gives it back when backward (or a ``_saved_*``
+    attribute) needs it, as torch.autograd.graph.saved_tensors_hooks."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        _SAVED_HOOKS.append((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _SAVED_HOOKS.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - torch's name; everything is on the CPU
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        super().__init__(lambda t: t, lambda t: t)
+
+
+def disable_saved_tensors_hooks(error_message):
+    import contextlib
+
+    @contextlib.contextmanager
+    def ctx():
+        saved = list(_SAVED_HOOKS)
+        _SAVED_HOOKS.clear()
+        try:
+            yield
+        finally:
+            _SAVED_HOOKS[:] = saved
+    return ctx()
 
 
 def _edge(t):

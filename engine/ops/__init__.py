@@ -9,17 +9,19 @@ from __future__ import annotations
 import importlib
 
 from .._tensor import Tensor
+from . import _aliases
 from ._util import operand
 
 MODULES = ("arithmetic", "creation", "pointwise", "reduction", "linalg", "shape", "indexing",
-           "nn_ops")
+           "nn_ops",
+           "cumulative", "sorting", "comparison")  # tensorapi (issue 11 B)
 
 FUNCTIONS: dict = {}
 
 
-def bind_methods(methods: dict) -> None:
+def bind_methods(methods: dict, aliases: bool = False) -> None:
     for name, fn in methods.items():
-        setattr(Tensor, name, fn)
+        setattr(Tensor, name, _aliases.wrap_method(name, fn) if aliases else fn)
 
 
 for _name in MODULES:
@@ -29,9 +31,9 @@ for _name in MODULES:
         if _e.name != f"{__name__}.{_name}":
             raise
         continue
-    bind_methods(getattr(_mod, "METHODS", {}))
+    bind_methods(getattr(_mod, "METHODS", {}), aliases=True)
     for _fn in getattr(_mod, "__all__", ()):
-        FUNCTIONS[_fn] = getattr(_mod, _fn)
+        FUNCTIONS[_fn] = _aliases.wrap_function(_fn, getattr(_mod, _fn))
 
 from . import arithmetic, linalg  # noqa: E402
 
@@ -50,6 +52,10 @@ def _pos(self):
         raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return self
 
+
+from ..autograd import saved as _saved_attrs  # noqa: E402
+
+_saved_attrs.install()  # torch's grad_fn._saved_* names, once every node class exists
 
 bind_methods({
     **arithmetic.OPERATORS,  # + - * / ** and unary -, with torch's operand rules

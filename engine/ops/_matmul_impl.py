@@ -21,7 +21,7 @@ def _squeeze_(t, dim):
     t._data = np.squeeze(x, dim)
     if t.grad_fn is not None:
         node = shape.SqueezeBackward4((t,))
-        node.shape = in_shape
+        node.shape, node.dim = in_shape, dim
         attach(t, node)
     return t
 

@@ -195,7 +195,7 @@ def _add(input, other, alpha, fname="add"):
 
 def _add_fast(input, other):
     """float tensor + Python float/int: the overhead-bound case (``h * 1.01 + 0.1``)."""
-    out = _make(input._data + other)
+    out = _make(quiet(np.add, input._data, other))  # no overflow warning, as torch
     if grad_enabled[0] and input._requires_grad:
         node = AddBackward0((input, None))
         node.alpha = 1
@@ -381,7 +381,7 @@ def _mul(input, other):
 
 def _mul_fast(input, other):
     """float tensor * Python float/int (the overhead-bound case)."""
-    out = _make(input._data * other)
+    out = _make(quiet(np.multiply, input._data, other))  # inf * 0: no warning
     if grad_enabled[0] and input._requires_grad:
         node = MulBackward0((input, None))
         node.scalar = other
@@ -747,7 +747,7 @@ def _pow(input, exponent):
     if not ta:  # number ** tensor
         if grad_enabled[0] and exponent._requires_grad:
             node = PowBackward2((exponent,))
-            node.base = input
+            node.base, node.exponent_t = input, exponent  # exponent_t: torch's _saved_exponent
             node.save_result(out)
             if input == 0:
                 node.save(exponent)

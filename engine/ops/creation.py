@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._device import check_device
 from .._random import default_generator
 from .._tensor import ONLY_FLOAT_GRAD, Tensor
 
@@ -225,6 +226,7 @@ def _from_ndarray(a: np.ndarray, dtype, copy: bool) -> np.ndarray:
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    check_device(device)
     _check_dtype(dtype, "tensor")
     if isinstance(data, Tensor):
         warnings.warn(COPY_CONSTRUCT_WARNING, UserWarning, stacklevel=2)
@@ -245,6 +247,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    check_device(device)
     """Shares memory with a Tensor or an ndarray when no conversion is needed (as torch)."""
     _check_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
@@ -314,18 +317,21 @@ def _sizes_arg(size, kw, fname):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "zeros")
     _check_dtype(dtype, "zeros")
     return _finish(np.zeros(shape, dtype=dtype.np if dtype else _default()), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "ones")
     _check_dtype(dtype, "ones")
     return _finish(np.ones(shape, dtype=dtype.np if dtype else _default()), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "empty")
     _check_dtype(dtype, "empty")
     return _finish(np.zeros(shape, dtype=dtype.np if dtype else _default()), requires_grad)
@@ -362,6 +368,7 @@ def _filled(shape, value, d) -> np.ndarray:
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{_tname(size)}")
@@ -372,6 +379,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     for name, v, pos in (("n", n, 1), ("m", m, 2)):
         if v is not None and not _int_like(v):
             raise TypeError(f"eye(): argument '{name}' (position {pos}) must be int, not "
@@ -422,6 +430,7 @@ def _fmt(v) -> str:
 
 def arange(start=None, end=None, step=1, *, dtype=None, device=None,
            requires_grad=False) -> Tensor:
+    check_device(device)
     if end is None:
         start, end = 0, start
     elif start is None:
@@ -477,6 +486,7 @@ def _arange_float32(start: float, step: float, n: int) -> np.ndarray:
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     if not _int_like(steps):
         got = ", ".join(_tname(v) if not isinstance(v, Tensor) else "Tensor"
                         for v in (start, end, steps))
@@ -518,6 +528,7 @@ def _float_only(d, kernel: str):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "rand")
     d = _check_dtype(dtype, "rand") or _dtype.get_default_dtype()
     _float_only(d, "check_uniform_bounds")
@@ -526,6 +537,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "randn")
     d = _check_dtype(dtype, "randn") or _dtype.get_default_dtype()
     _float_only(d, "normal_kernel_cpu")
@@ -544,6 +556,7 @@ def _randint_values(low, high, shape, d, g) -> np.ndarray:
 
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False,
             low=None, high=None) -> Tensor:
+    check_device(device)
     """randint(high, size) or randint(low, high, size), torch's signatures."""
     args = list(args)
     if size is None and args and isinstance(args[-1], (tuple, list)):
@@ -581,16 +594,19 @@ def _like(fname: str, x, dtype):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     shape, d = _like("zeros_like", input, dtype)
     return _finish(np.zeros(shape, d.np), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     shape, d = _like("ones_like", input, dtype)
     return _finish(np.ones(shape, d.np), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     shape, d = _like("full_like", input, dtype)
     value, _ = _fill_scalar(fill_value, "full_like")
     if d.np.kind in "iu" and isinstance(value, float) and math.isfinite(value):
@@ -599,17 +615,20 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    check_device(device)
     shape, d = _like("empty_like", input, dtype)
     return _finish(np.zeros(shape, d.np), requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    check_device(device)
     shape, d = _like("randn_like", input, dtype)
     _float_only(d, "normal_kernel_cpu")
     return _finish((generator or default_generator).normal(shape, d.np), requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
+    check_device(device)
     shape, d = _like("rand_like", input, dtype)
     _float_only(d, "check_uniform_bounds")
     return _finish((generator or default_generator).uniform(shape, 0.0, 1.0, d.np),
@@ -618,8 +637,51 @@ def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
                  generator=None) -> Tensor:
+    check_device(device)
     shape, d = _like("randint_like", input, dtype)
     if high is None:
         low, high = 0, low
     data = _randint_values(int(low), int(high), shape, d, generator or default_generator)
     return _finish(data, requires_grad)
+
+
+# -- Tensor.new_* (dtype defaults to self's, as torch) -------------------------------------------
+def _new_dtype(self, dtype):
+    return self.dtype if dtype is None else dtype
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if isinstance(data, Tensor):
+        warnings.warn(COPY_CONSTRUCT_WARNING.replace("torch.tensor(", "tensor.new_tensor("),
+                      UserWarning, stacklevel=2)
+        check_device(device)
+        return _finish(data._data.astype(_new_dtype(self, dtype).np), requires_grad)
+    return tensor(data, dtype=_new_dtype(self, dtype), device=device,
+                  requires_grad=requires_grad)
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return ones(*size, dtype=_new_dtype(self, dtype), device=device,
+                requires_grad=requires_grad, **kw)
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return zeros(*size, dtype=_new_dtype(self, dtype), device=device,
+                 requires_grad=requires_grad, **kw)
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    return empty(*size, dtype=_new_dtype(self, dtype), device=device,
+                 requires_grad=requires_grad, **kw)
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_tname(size)}")
+    return full(size, fill_value, dtype=_new_dtype(self, dtype), device=device,
+                requires_grad=requires_grad)
+
+
+METHODS = {"new_tensor": new_tensor, "new_ones": new_ones, "new_zeros": new_zeros,
+           "new_empty": new_empty, "new_full": new_full}

@@ -74,7 +74,10 @@ def _slice(input, dim, s):
     if x.ndim == 0:
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     start, stop, step = s.indices(x.shape[dim])
-    return _basic(input, (slice(None),) * dim + (slice(start, stop, step),), SliceBackward0)
+    out = _basic(input, (slice(None),) * dim + (slice(start, stop, step),), SliceBackward0)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn.raw = s  # torch's _saved_start/_saved_end/_saved_step (as given)
+    return out
 
 
 def _alias(input):
@@ -171,6 +174,8 @@ def _as_index_array(item):
         a = item._data
     elif isinstance(item, np.ndarray):
         a = item
+    elif isinstance(item, range):  # torch reads a range as the list of its values
+        a = np.arange(item.start, item.stop, item.step, dtype=np.int64)
     elif isinstance(item, (list, tuple)):
         a = np.asarray([x._data if isinstance(x, Tensor) else x for x in item])
         if a.size == 0:

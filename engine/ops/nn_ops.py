@@ -137,6 +137,10 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     x = input._data
+    if x.dtype.kind != "f":
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}[x.dtype.name]
+        raise NotImplementedError(f'"GeluKernelImpl" not implemented for \'{name}\'')
     out = wrap(np.asarray(quiet(_gelu_np, x, approximate), dtype=x.dtype))
     if grad_enabled[0] and input._requires_grad:
         node = GeluBackward0((input,))
@@ -169,7 +173,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise RuntimeError(f"mat1 must be a matrix, got {a.ndim}-D tensor")
     if b.ndim != 2:
         raise RuntimeError(f"mat2 must be a matrix, got {b.ndim}-D tensor")
-    for who, d in (("mat1", a.dtype), ("self", input._data.dtype)):
+    for who, d in (("self", input._data.dtype), ("mat1", a.dtype)):  # torch checks self first
         if d != b.dtype:
             raise RuntimeError(f"{who} and mat2 must have the same dtype, but got "
                                f"{_dtype_title(d)} and {_dtype_title(b.dtype)}")
@@ -194,6 +198,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         node = AddmmBackward0((input, mat1, mat2))
         node.shape, node.beta, node.alpha = bias.shape, beta, alpha
         node.save(mat1 if mat2._requires_grad else None, mat2 if mat1._requires_grad else None)
+        a, b = mat1._data, mat2._data
+        node.meta = (a.shape, a.strides, a.itemsize, b.shape, b.strides)  # torch's _saved_*
         attach(out, node)
     return out
 
@@ -201,6 +207,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 def linear(input, weight, bias=None):
     """torch's decomposition: addmm for 2-D input with bias (views around it for other
     ranks), matmul with weight.t() without bias."""
+    if input._data.ndim == 0 or weight._data.ndim == 0:
+        raise RuntimeError(
+            "both arguments to linear need to be at least 1D, but they are "
+            f"{input._data.ndim}D and {weight._data.ndim}D")
     wt = weight.t()
     if bias is None:
         return input.matmul(wt)
@@ -293,8 +303,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     xa, xb = binary_data(input, target)
     if xa.dtype.kind != "f":
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_dtype_title(xa.dtype)}'")
-    d = xa - xb
-    out = wrap(_reduce(d * d, reduction))
+    with np.errstate(all="ignore"):  # inf - inf, overflow: torch prints nothing
+        d = xa - xb
+        out = wrap(_reduce(d * d, reduction))
     if grad_enabled[0] and (input._requires_grad or target._requires_grad):
         node = MseLossBackward0((input, target))
         node.reduction, node.shapes = reduction, (sa, sb)
@@ -552,6 +563,9 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         np.put_along_axis(coef, idx, np.expand_dims(neg, cdim), axis=cdim)
         node = node_cls((input,))
         node.coef, node.reduction = coef, reduction
+        # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
+        node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
+                       else wt.sum())
         attach(out, node)
     return out
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
-from ..autograd.graph import Node
+from ..autograd.graph import _SAVED_HOOKS, Node, _pack
 from ._util import (
     attach,
     binary_data,
@@ -48,6 +48,8 @@ def _unary(node_cls, fn, save_input=False, save_result=False):
                 node = node_cls((input,))
                 out = _make(y, True, node)
                 node._result = out._data  # Node.save_result, inlined (0-d: the array)
+                if _SAVED_HOOKS:
+                    _pack(node, None, out)
                 return out
             return _make(y)
     else:
@@ -115,6 +117,8 @@ class AbsBackward0(Node):
 
     def backward(self, F, g):
         (x,) = self.saved(F)
+        if F is NP:  # torch's sgn: 0 at nan (np.sign gives nan)
+            return (g * _np_sign(x),)
         return (g * F.sign(x),)
 
 
@@ -167,8 +171,9 @@ class ReluBackward0(Node):
         # torch's threshold_backward: the mask is a constant, so grad of grad is the mask too
         y = self.result(F)
         if F is NP:
-            return (np.where(y > _ZERO.get(y.dtype, 0), g, _ZERO.get(g.dtype, 0.0)),)
-        return (F.where(F.data(y) > 0, g, 0.0),)
+            # torch's threshold_backward zeroes where result <= 0: nan lets the grad through
+            return (np.where(y <= _ZERO.get(y.dtype, 0), _ZERO.get(g.dtype, 0.0), g),)
+        return (F.where(F.data(y) <= 0, 0.0, g),)
 
 
 class ReciprocalBackward0(Node):
@@ -268,8 +273,8 @@ log = _unary(LogBackward0, _quiet(np.log), save_input=True)
 log1p = _unary(Log1PBackward0, _quiet(np.log1p), save_input=True)
 sqrt = _unary(SqrtBackward0, _quiet(np.sqrt), save_result=True)
 rsqrt = _unary(RsqrtBackward0, _np_rsqrt, save_result=True)
-sin = _unary(SinBackward0, np.sin, save_input=True)
-cos = _unary(CosBackward0, np.cos, save_input=True)
+sin = _unary(SinBackward0, _quiet(np.sin), save_input=True)
+cos = _unary(CosBackward0, _quiet(np.cos), save_input=True)
 tanh = _unary(TanhBackward0, np.tanh, save_result=True)
 sigmoid = _unary(SigmoidBackward0, _np_sigmoid, save_result=True)
 reciprocal = _unary(ReciprocalBackward0, _np_reciprocal, save_result=True)
@@ -294,7 +299,14 @@ def _same_dtype(node_cls, fn, save_input=False, bool_kernel=None):
 
 
 def _np_sign(x):
-    return np.sign(x) if x.dtype.kind != "b" else x.copy()
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = np.sign(x)
+    if x.dtype.kind == "f":
+        nan = np.isnan(x)
+        if nan.any():  # torch: sign(nan) is 0
+            s = np.where(nan, x.dtype.type(0), s)
+    return s
 
 
 abs = _same_dtype(AbsBackward0, np.abs, save_input=True,  # noqa: A001 - torch's name

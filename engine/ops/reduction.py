@@ -307,13 +307,25 @@ def min(input, dim=None, keepdim=False):  # noqa: A001 - torch's name
     return _minmax_dim(input, dim, keepdim, "min", np.argmin, MinBackward0)
 
 
+def _nonempty_dims(name, x, dims, dim):
+    if x.size == 0 and (dim is None or (not isinstance(dim, int) and len(dim) == 0)):
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+            "the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def amax(input, dim=(), keepdim=False):
     dims = _dims(dim, input._data.ndim)
+    _nonempty_dims("amax", input._data, dims, dim)
     return _minmax_all(input, "amax", np.max, AmaxBackward0, dims, keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
     dims = _dims(dim, input._data.ndim)
+    _nonempty_dims("amin", input._data, dims, dim)
     return _minmax_all(input, "amin", np.min, AminBackward0, dims, keepdim)
 
 
@@ -396,6 +408,13 @@ def _var_args(name, dim, unbiased, keepdim, correction):
 
 def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
     x = input._data
+    if correction is not None:  # torch's _saved_correction: as given, 1 with a dim, else None
+        corr = correction
+    elif unbiased is not None or isinstance(dim, bool):
+        corr = int(unbiased if unbiased is not None else dim)
+    else:
+        corr = None if dim is None else 1
+    raw = (None if isinstance(dim, bool) else dim, corr)
     if x.dtype.kind not in "fc":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dim, correction, keepdim = _var_args(name, dim, unbiased, keepdim, correction)
@@ -409,7 +428,10 @@ def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
             "the reduction factor (input numel divided by output numel). (Triggered internally "
             "at /__w/pytorch/pytorch/aten/src/ATen/native/ReduceOps.cpp:1861.)",
             UserWarning, stacklevel=3)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    import warnings
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        if x.size == 0:  # NumPy's "Mean of empty slice": torch only warns about the dof
+            warnings.simplefilter("ignore", RuntimeWarning)
         if dof > 0:
             r = np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
         else:  # torch divides by max(0, dof): inf, or nan where every value is the mean
@@ -422,6 +444,7 @@ def _var_std(name, node_cls, input, dim, unbiased, keepdim, correction):
         node = node_cls((input,))
         node.dims, node.keepdim, node.dof = dims, keepdim, dof
         node.full = dim is None or x.ndim == 0
+        node.raw = raw  # torch's _saved_dim / _saved_correction, as given
         node.save(input)
         if node_cls is StdBackward0:
             node.save_result(out)

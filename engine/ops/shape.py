@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, no_grad_view
 from ..autograd.graph import Node
-from ._util import attach, grad_enabled, normalize_dims, result_dtype
+from ._util import attach, grad_enabled, normalize_dims, quiet, result_dtype
 
 _make = Tensor._make
 
@@ -317,7 +317,10 @@ def unsqueeze(input, dim):
     x = input._data
     d = _dim(dim, x.ndim + 1)
     s = x.shape
-    return _reshape_back(_make(x.reshape(s[:d] + (1,) + s[d:])), input, UnsqueezeBackward0)
+    out = _reshape_back(_make(x.reshape(s[:d] + (1,) + s[d:])), input, UnsqueezeBackward0)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn.dim = dim  # torch's _saved_dim (as given)
+    return out
 
 
 def squeeze(input, dim=None):
@@ -330,7 +333,10 @@ def squeeze(input, dim=None):
     else:
         dims, cls = (_dim(dim, x.ndim),), SqueezeBackward1
     shape = [s for i, s in enumerate(x.shape) if not (i in dims and s == 1)]
-    return _reshape_back(_make(x.reshape(shape)), input, cls)
+    out = _reshape_back(_make(x.reshape(shape)), input, cls)
+    if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
+        out.grad_fn.dim = dim  # torch's _saved_dim (as given)
+    return out
 
 
 # -- expand / sum_to_size ------------------------------------------------------------------------
@@ -571,7 +577,7 @@ def _to_dtype(input, dt, copy=False):
     x = input._data
     if dt.np == x.dtype and not copy:
         return input
-    out = _make(x.astype(dt.np))
+    out = _make(quiet(x.astype, dt.np))  # torch casts inf/nan/overflow without a warning
     if grad_enabled[0] and input._requires_grad and dt.is_floating_point:
         node = ToCopyBackward0((input,))
         node.np_dtype = x.dtype
@@ -581,18 +587,18 @@ def _to_dtype(input, dt, copy=False):
 
 def to(input, *args, dtype=None, device=None, non_blocking=False, copy=False,
        memory_format=None):
-    from .._tensor import device as _device
+    from .._device import check_device
+    from .._device import device as _device
     for a in args:
         if isinstance(a, _dtype.dtype):
             dtype = a
         elif isinstance(a, Tensor):
             dtype = a.dtype
-        elif isinstance(a, (str, _device)):
-            _device(str(a))  # only "cpu" exists; anything else raises
+        elif isinstance(a, (str, _device, int)) and not isinstance(a, bool):
+            check_device(a)  # only the CPU exists; torch's CPU-only errors for the rest
         elif a is not None:
             raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if device is not None:
-        _device(str(device))
+    check_device(device)
     if dtype is None:
         return clone(input) if copy else input
     return _to_dtype(input, dtype, copy)

@@ -78,3 +78,15 @@ class Adam(Optimizer):
                 for k in ("exp_avg", "exp_avg_sq"):
                     state[k]._version += 1
         return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (torch 2.13: an Adam subclass, weight_decay 1e-2)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

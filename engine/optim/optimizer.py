@@ -127,5 +127,43 @@ class Optimizer:
         state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
         return {"state": state, "param_groups": groups}
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """torch's Optimizer.load_state_dict: saved ids map onto this optimizer's params in
+        order; floating state tensors take the parameter's dtype."""
+        import copy
+        groups = self.param_groups
+        saved_groups = state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for g, sg in zip(groups, saved_groups):
+            if len(g["params"]) != len(sg["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't "
+                                 "match the size of optimizer's group")
+        id_map = {old: p for g, sg in zip(groups, saved_groups)
+                  for old, p in zip(sg["params"], g["params"])}
+        state: defaultdict = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if k not in id_map:
+                continue
+            p = id_map[k]
+            entry = {}
+            for name, val in v.items():
+                if isinstance(val, Tensor):
+                    data = val._data.copy()
+                    if name != "step" and data.dtype.kind == "f":
+                        data = data.astype(p._data.dtype)
+                    val = Tensor._make(data)
+                else:
+                    val = copy.deepcopy(val)
+                entry[name] = val
+            state[p] = entry
+        new_groups = []
+        for g, sg in zip(groups, saved_groups):
+            ng = {k: copy.deepcopy(v) for k, v in sg.items() if k != "params"}
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.state = state
+        self.param_groups = new_groups
+
     def step(self, closure=None):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -608,9 +608,47 @@ def _imul(a, b):
     return a
 
 
+def g_norm(z: Fuzz):
+    """Norms (issue 11): torch.norm, Tensor.norm, linalg.vector_norm / matrix_norm."""
+    i = z.pick()
+    nd = z.t(i).dim()
+    kind = z.choice(["vector", "vector", "tensor", "matrix"])
+    if kind == "matrix" and nd >= 2:
+        o = z.choice(["fro", 1, -1, float("inf"), float("-inf")])
+        kw = {"ord": o, "keepdim": z.flag(0.3)}
+        return (f"torch.linalg.matrix_norm(a, **{kw})",
+                lambda L, a: L.linalg.matrix_norm(a, **kw), (i,))
+    o = z.choice([2, 1, 0, 3, 0.5, 1.5, float("inf"), float("-inf")])
+    kw = {"dim": dims(z, nd, allow_none=True), "keepdim": z.flag(0.3)}
+    if kind == "tensor":
+        return f"a.norm({o}, **{kw})", lambda L, a: a.norm(o, **kw), (i,)
+    return (f"torch.linalg.vector_norm(a, ord={o}, **{kw})",
+            lambda L, a: L.linalg.vector_norm(a, ord=o, **kw), (i,))
+
+
+def g_scan(z: Fuzz):
+    """cumsum / cumprod / flip / sort / topk (issue 11)."""
+    i = z.pick()
+    nd = z.t(i).dim()
+    name = z.choice(["cumsum", "cumprod", "flip", "sort", "topk", "argsort"])
+    d = dims(z, nd, allow_none=False, allow_tuple=False)
+    if name in ("cumsum", "cumprod"):
+        return f"a.{name}({d})", lambda L, a: getattr(a, name)(d), (i,)
+    if name == "flip":
+        return f"a.flip({d})", lambda L, a: a.flip(d), (i,)
+    if name == "topk":
+        n = z.t(i).shape[d] if nd and -nd <= d < nd else 1
+        k = z.draw(st.integers(0, max(n, 0) + (1 if z.flag(0.05) else 0)))
+        return f"a.topk({k}, {d})", lambda L, a: a.topk(k, d)[0], (i,)
+    desc = z.flag()
+    if name == "argsort":
+        return f"a.argsort({d}, {desc})", lambda L, a: a.argsort(d, desc), (i,)
+    return f"a.sort({d}, {desc})", lambda L, a: a.sort(d, desc)[0], (i,)
+
+
 GENERATORS = [g_binary] * 4 + [g_unary] * 3 + [g_reduction] * 3 + [g_shape] * 3 + \
     [g_index] * 2 + [g_matmul] * 2 + [g_softmax, g_loss, g_select, g_select, g_autograd,
-                                      g_autograd, g_inplace]
+                                      g_autograd, g_inplace, g_norm, g_scan]
 
 
 # -- comparing ---------------------------------------------------------------------------------

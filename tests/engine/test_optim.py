@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine.optim import SGD, Adam
+from engine.optim import SGD, Adagrad, Adam, AdamW, RMSprop
 
 RNG = np.random.default_rng(0)
 W0 = RNG.standard_normal((3, 4)).astype(np.float32)
@@ -39,6 +39,16 @@ CASES = [
     (Adam, "Adam", {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6}),
     (Adam, "Adam", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
     (Adam, "Adam", {"lr": 0.02, "maximize": True}),
+    (AdamW, "AdamW", {}),
+    (AdamW, "AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    (AdamW, "AdamW", {"lr": 0.02, "maximize": True}),
+    (RMSprop, "RMSprop", {}),
+    (RMSprop, "RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True}),
+    (RMSprop, "RMSprop", {"lr": 0.02, "alpha": 0.9, "weight_decay": 0.1, "maximize": True}),
+    (Adagrad, "Adagrad", {}),
+    (Adagrad, "Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1,
+                          "initial_accumulator_value": 0.5}),
+    (Adagrad, "Adagrad", {"lr": 0.05, "maximize": True}),
 ]
 
 
@@ -52,7 +62,7 @@ def test_matches_torch(torch, cls, name, kwargs):
     np.testing.assert_allclose(eb, tb, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_param_groups_match_torch(torch, name):
     ew, eb = _run(engine, getattr(engine.optim, name), {"lr": 0.1}, groups=True)
     tw, tb = _run(torch, getattr(torch.optim, name), {"lr": 0.1}, groups=True)
