@@ -350,6 +350,8 @@ class InspectorWidget(QWidget):
         self.mono = monospace_font()
         self.why_provider = None  # node id -> why_none.Explanation (set_why_provider)
         self.why_row = None
+        self.saved_provider = None  # node id -> saved_tensors.SavedSummary list
+        self.saved_box = None
         self._build_empty()
 
     # ------------------------------------------------------------------ public
@@ -373,6 +375,12 @@ class InspectorWidget(QWidget):
         self.why_provider = provider
         if self.why_row is not None and shiboken6.isValid(self.why_row):
             self.why_row.provider = provider
+
+    def set_saved_provider(self, provider) -> None:
+        """``provider(node_id)`` lists what the node's grad_fns saved (autograd controls)."""
+        self.saved_provider = provider
+        if self.saved_box is not None and shiboken6.isValid(self.saved_box):
+            self.saved_box.provider = provider
 
     def set_result(self, result) -> None:
         self.result = result
@@ -553,6 +561,9 @@ class InspectorWidget(QWidget):
             self.why_row.opened
         self.why_row = WhyGradRow(self.why_provider, page, opened)
         layout.addWidget(self.why_row)
+        from widgets.saved_view import SavedTensorsBox
+        self.saved_box = SavedTensorsBox(self.saved_provider, page)
+        layout.addWidget(self.saved_box)
         layout.addStretch(0 if self._rich_views else 1)
         self._show_result()
 
@@ -624,6 +635,8 @@ class InspectorWidget(QWidget):
         self.grad_warning.setText(f"UserWarning: {warn}" if warn else "")
         if self.why_row is not None and shiboken6.isValid(self.why_row):
             self.why_row.show_for(self.node_id, value is not None and grad is None)
+        if self.saved_box is not None and shiboken6.isValid(self.saved_box):
+            self.saved_box.show_for(self.node_id if value is not None else None)
         if not self._rich_views:
             self.grad_warning.setVisible(bool(warn))
         if self._rich_views:

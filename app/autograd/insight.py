@@ -6,6 +6,7 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
+from engine.document import saved_tensors as _saved
 from engine.document import vjp as _vjp
 from engine.document import why_none as _why
 
@@ -22,6 +23,8 @@ class Insight(QObject):
         inspector = getattr(host, "inspector", None)
         if inspector is not None and hasattr(inspector, "set_why_provider"):
             inspector.set_why_provider(self.why_none)
+        if inspector is not None and hasattr(inspector, "set_saved_provider"):
+            inspector.set_saved_provider(self.saved)
         from widgets.backward_timeline import BackwardTimeline
         self.timeline = BackwardTimeline(host.widget())
         self.timeline_dock = host.show_dock("Backward calls", self.timeline, AREA_BOTTOM)
@@ -50,6 +53,13 @@ class Insight(QObject):
         if ex is None or node_id not in self.doc.nodes:
             return None
         return _why.explain(self.doc, node_id, ex.results, ex.history)
+
+    def saved(self, node_id) -> list:
+        """What the node's grad_fns saved for backward (engine/document/saved_tensors.py)."""
+        ex = self.controller.executor()
+        if ex is None or node_id not in self.doc.nodes:
+            return []
+        return _saved.for_node(ex, node_id)
 
     # ------------------------------------------------------------------ step formulas
     def step_math(self, index: int | None = None):
