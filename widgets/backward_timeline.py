@@ -146,9 +146,10 @@ class BackwardTimeline(QWidget):
         layout.addLayout(body, 1)
 
     # ------------------------------------------------------------------ public
-    def show_history(self, history, names: dict, graph_version: int) -> None:
+    def show_history(self, history, names: dict, graph_version: int,
+                     held: int | None = None) -> None:
         """Repaint from ``history`` (its calls); ``names`` maps node ids to display names."""
-        self.set_version(graph_version)
+        self.set_version(graph_version, held)
         calls = history.calls if history is not None else []
         name = lambda nid: names.get(nid, str(nid))  # noqa: E731
         n_back = sum(c.kind == "backward" for c in calls)
@@ -173,8 +174,11 @@ class BackwardTimeline(QWidget):
             t.scrollToBottom()
         self._show_sparklines(history, calls, name)
 
-    def set_version(self, graph_version: int) -> None:
-        self.version_label.setText(f"graph v{graph_version}")
+    def set_version(self, graph_version: int, held: int | None = None) -> None:
+        """The graph-version counter, and the bytes its grad_fns hold for backward."""
+        from engine.document.saved_tensors import human_bytes
+        extra = "" if held is None else f" · {human_bytes(held)} saved for backward"
+        self.version_label.setText(f"graph v{graph_version}{extra}")
 
     def call_texts(self) -> list[str]:
         return [self.table.item(r, 1).text() for r in range(self.table.rowCount())]

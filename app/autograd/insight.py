@@ -108,7 +108,7 @@ class Insight(QObject):
         self._follow_history()
         ex = self.controller.executor()
         if ex is not None and shiboken6.isValid(self.timeline):
-            self.timeline.set_version(ex.graph_version)
+            self.timeline.set_version(ex.graph_version, _saved.memory_held(ex))
             if not ex.history.calls and self.timeline.table.rowCount():
                 self.update_timeline()  # another document: its history starts empty
 
@@ -117,7 +117,7 @@ class Insight(QObject):
         if ex is None or not shiboken6.isValid(self.timeline):
             return
         names = {nid: n.name for nid, n in self.doc.nodes.items()}
-        self.timeline.show_history(ex.history, names, ex.graph_version)
+        self.timeline.show_history(ex.history, names, ex.graph_version, _saved.memory_held(ex))
 
     def shutdown(self) -> None:
         if self._unsubscribe is not None:

@@ -60,7 +60,9 @@ def test_backward_twice_zero_then_once_more_g_2g_0_g(qtbot, win):
     # the graph-version counter: both calls ran on one retained graph
     versions = [t.table.item(r, 4).text() for r in range(rows)]
     assert versions[0] == versions[1] == versions[3]
-    assert t.version_label.text() == f"graph v{win.executor().graph_version}"
+    # retain_graph kept the buffers: the counter says how much they hold
+    assert t.version_label.text() == (f"graph v{win.executor().graph_version} · "
+                                      "44 bytes saved for backward")
     # the sparkline of w: g, 2g, 0 (zero_grad), g, with g = ||w.grad|| of one call
     w_id = nid(win, "w")
     g = win.executor().results[w_id].grad.numpy()
@@ -85,6 +87,7 @@ def test_a_failing_second_backward_is_a_row_with_torchs_error(qtbot, win):
     err = t.table.item(1, 5).text()
     assert err.startswith("Trying to backward through the graph a second time")
     assert err == controller(win).last_error
+    assert t.version_label.text().endswith("· 0 bytes saved for backward")  # freed
     w_id = nid(win, "w")
     spark = t.sparklines[w_id]
     assert spark.values[0] == spark.values[1]  # the failed call changed nothing
