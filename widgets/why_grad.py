@@ -11,6 +11,8 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from widgets import theme
+
 
 class WhyGradRow(QWidget):
     open_by_default = False
@@ -31,8 +33,9 @@ class WhyGradRow(QWidget):
         self.button.setFlat(True)
         self.button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.button.setToolTip("Why is this .grad None? The reason and the fix")
-        self.button.setStyleSheet("QPushButton { color: palette(link); text-decoration: "
-                                  "underline; border: none; padding: 0 2px; }")
+        self.button.setStyleSheet(f"QPushButton {{ color: {theme.color('accent').name()}; "
+                                  "text-decoration: underline; border: none; "
+                                  "padding: 0 2px; }")
         self.button.clicked.connect(self._toggle)
         top.addWidget(self.caption)
         top.addWidget(self.button)
