@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.document.backward_history import grad_summary, seed_text
+from engine.document.backward_history import seed_text
 
 from . import theme
 
@@ -197,6 +197,9 @@ class BackwardTimeline(QWidget):
             return c.error
         if c.kind == "zero_grad":
             return "grads set to None" if c.set_to_none else "grads zeroed"
+        if c.dropped:
+            return ("; ".join(f"{name(nid)}.grad" for nid in c.reached) +
+                    " (values dropped: the history keeps the newest calls' arrays)")
         if not c.received:
             return "no leaf reached"
         return "; ".join(f"{name(nid)} += {preview(g)}" for nid, g in c.received.items())
@@ -221,8 +224,7 @@ class BackwardTimeline(QWidget):
             self.grid.setRowStretch(len(leaves), 1)
         kinds = [c.kind for c in calls]
         for nid, spark in self.sparklines.items():
-            vals = [None if c.grads.get(nid) is None else grad_summary(c.grads[nid])
-                    for c in calls]
+            vals = [c.summaries.get(nid) for c in calls]
             spark.set_values(vals, kinds)
             last = self.leaves_box.findChild(QLabel, f"sparklast_{nid}")
             if last is not None:
@@ -230,4 +232,4 @@ class BackwardTimeline(QWidget):
                 last.setText("None" if v is None else f"{v:.4g}")
 
 
-__all__ = ["BackwardTimeline", "Sparkline", "grad_summary"]
+__all__ = ["BackwardTimeline", "Sparkline"]

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAX_CALLS = 200  # a training loop of thousands of steps keeps its last 200 calls
+# the arrays of old calls go first when the history holds more than this; their summaries
+# (the sparkline's numbers) stay, so a large model's loop cannot grow memory without bound
+MAX_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +30,19 @@ class Call:
     received: dict = field(default_factory=dict)  # node id -> the gradient this call added
     grads: dict = field(default_factory=dict)  # node id -> .grad after the call (None: none)
     set_to_none: bool = False  # zero_grad(set_to_none=True)
+    # node id -> grad_summary(.grad) after the call (None: no .grad); kept when arrays drop
+    summaries: dict = field(default_factory=dict)
+    reached: frozenset = frozenset()  # node ids this call wrote a .grad into
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for d in (self.received, self.grads) for a in d.values()
+                   if a is not None)
+
+    @property
+    def dropped(self) -> bool:
+        """Whether the arrays were dropped to bound the history's memory."""
+        return bool(self.summaries) and not self.grads
 
     @property
     def ok(self) -> bool:
@@ -44,9 +60,11 @@ def _holders(executor) -> dict:
 
 
 class BackwardHistory:
-    def __init__(self, max_calls: int = MAX_CALLS) -> None:
+    def __init__(self, max_calls: int = MAX_CALLS, max_bytes: int = MAX_BYTES) -> None:
         self.calls: list[Call] = []
         self.max_calls = max_calls
+        self.max_bytes = max_bytes
+        self.nbytes = 0
         self._number = 0
         self._listeners: list = []
 
@@ -64,7 +82,17 @@ class BackwardHistory:
 
     def _append(self, call: Call) -> None:
         self.calls.append(call)
+        self.nbytes += call.nbytes
+        for old in self.calls[:-self.max_calls]:
+            self.nbytes -= old.nbytes
         del self.calls[:-self.max_calls]
+        for old in self.calls[:-1]:  # the newest call always keeps its arrays
+            if self.nbytes <= self.max_bytes:
+                break
+            if old.grads or old.received:
+                self.nbytes -= old.nbytes
+                old.grads.clear()
+                old.received.clear()
         for cb in list(self._listeners):
             cb(call)
 
@@ -83,7 +111,8 @@ class BackwardHistory:
         self._number += 1
         call = Call(self._number, "backward", root, seed,
                     bool(retain_graph if retain_graph is not None else settings.retain_graph),
-                    error, executor.graph_version, received, grads)
+                    error, executor.graph_version, received, grads,
+                    summaries=_summaries(grads), reached=frozenset(received))
         self._append(call)
         return call
 
@@ -91,7 +120,8 @@ class BackwardHistory:
         grads = {nid: _copy(r.grad) for nid, r in _holders(executor).items()}
         self._number += 1
         call = Call(self._number, "zero_grad", node_id, None, False, None,
-                    executor.graph_version, {}, grads, bool(set_to_none))
+                    executor.graph_version, {}, grads, bool(set_to_none),
+                    summaries=_summaries(grads))
         self._append(call)
         return call
 
@@ -110,7 +140,7 @@ class BackwardHistory:
         for c in reversed(self.calls):
             if c.kind == "zero_grad" and c.set_to_none and c.root in (None, node_id):
                 return True
-            if c.kind == "backward" and c.ok and node_id in c.received:
+            if c.kind == "backward" and c.ok and node_id in c.reached:
                 return False
         return False
 
@@ -118,8 +148,8 @@ class BackwardHistory:
         """Node ids that ever held a .grad, in the order they first did."""
         seen: dict = {}
         for c in self.calls:
-            for nid, g in c.grads.items():
-                if g is not None:
+            for nid, v in c.summaries.items():
+                if v is not None:
                     seen.setdefault(nid, None)
         return list(seen)
 
@@ -127,12 +157,18 @@ class BackwardHistory:
         """(call number, one number for node_id's .grad after that call) over the calls;
         None where it had no .grad. ``reduce`` maps an array to a number (default
         ``grad_summary``), so g, 2g, 0, g reads as such."""
-        f = reduce or grad_summary
-        return [(c.number, None if c.grads.get(node_id) is None else f(c.grads[node_id]))
+        if reduce is None:
+            return [(c.number, c.summaries.get(node_id)) for c in self.calls]
+        return [(c.number, None if c.grads.get(node_id) is None else reduce(c.grads[node_id]))
                 for c in self.calls]
 
     def clear(self) -> None:
         self.calls.clear()
+        self.nbytes = 0
+
+
+def _summaries(grads: dict) -> dict:
+    return {nid: None if g is None else grad_summary(g) for nid, g in grads.items()}
 
 
 def grad_summary(a) -> float:

@@ -162,3 +162,21 @@ def test_history_records_the_error_of_a_second_backward():
     last = ex.history.calls[-1]
     assert last.error == err and last.received == {}
     np.testing.assert_array_equal(last.grads[ids["w"]], ex.history.calls[0].grads[ids["w"]])
+
+
+def test_history_memory_is_bounded_and_summaries_stay():
+    from engine.document.backward_history import BackwardHistory
+    d, ids = tutorial()
+    d.set_setting("retain_graph", True)
+    ex = run(d, backward=False)
+    ex.history = BackwardHistory(max_calls=5, max_bytes=200)  # w.grad alone is 60 bytes
+    for _ in range(8):
+        assert ex.backward() is None
+    h = ex.history
+    assert len(h.calls) == 5 and [c.number for c in h.calls] == [4, 5, 6, 7, 8]
+    assert h.nbytes <= 200 and h.nbytes == sum(c.nbytes for c in h.calls)
+    assert h.calls[0].dropped and not h.calls[-1].dropped
+    n = float(np.linalg.norm(h.calls[-1].grads[ids["w"]])) / 8
+    assert [v for _, v in h.series(ids["w"])] == pytest.approx([4 * n, 5 * n, 6 * n, 7 * n,
+                                                                8 * n])
+    assert ids["w"] in h.calls[0].reached
