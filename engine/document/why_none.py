@@ -86,26 +86,30 @@ def _cause(doc, nid, results, memo) -> tuple[str, str]:
             found = ("integer", nid)
         else:
             found = ("requires_grad", nid)
-    elif n.frozen_output or n.op == "detach":
-        found = ("detach", nid)
-    elif doc.in_no_grad(nid):
-        found = ("no_grad", nid)
-    elif not doc.settings.grad_enabled:
-        found = ("grad_mode", nid)
-    elif not spec.differentiable:
-        found = ("not_differentiable", nid)
     else:
-        causes = []
+        causes, tracked = [], False
         for w in doc.inputs_of(nid):
             port = spec.port(w.port)
             if port is not None and not port.differentiable:
                 continue
             src = results.get(w.src)
             if src is not None and src.value is not None and src.value.requires_grad:
-                continue
-            causes.append(_cause(doc, w.src, results, memo))
-        found = min(causes, key=lambda c: _PRIORITY.index(c[0])) if causes \
-            else ("requires_grad", nid)
+                tracked = True
+            else:
+                causes.append(_cause(doc, w.src, results, memo))
+        # the node itself is to blame only when an input it was given does require grad
+        if tracked and (n.frozen_output or n.op == "detach"):  # the detach row, by key
+            found = ("detach", nid)
+        elif tracked and doc.in_no_grad(nid):
+            found = ("no_grad", nid)
+        elif tracked and not doc.settings.grad_enabled:
+            found = ("grad_mode", nid)
+        elif tracked and not spec.differentiable:
+            found = ("not_differentiable", nid)
+        elif causes:
+            found = min(causes, key=lambda c: _PRIORITY.index(c[0]))
+        else:
+            found = ("requires_grad", nid)
     memo[nid] = found
     return found
 

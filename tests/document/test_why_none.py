@@ -180,3 +180,14 @@ def test_history_memory_is_bounded_and_summaries_stay():
     assert [v for _, v in h.series(ids["w"])] == pytest.approx([4 * n, 5 * n, 6 * n, 7 * n,
                                                                 8 * n])
     assert ids["w"] in h.calls[0].reached
+
+
+def test_a_no_grad_frame_is_not_blamed_when_nothing_upstream_requires_grad():
+    d = Document()
+    a = d.add_node("randn", "a", {"shape": [3]})
+    s = d.add_node("sin", "s")
+    d.connect(a.id, s.id, "input")
+    d.add_region("no_grad", [s.id])
+    ex = run(d, backward=False)
+    e = why(d, ex, "s")
+    assert e.reason == "requires_grad" and e.culprit == a.id
