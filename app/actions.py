@@ -82,11 +82,20 @@ GESTURES = (
 )
 
 
+def _platform_quirk(seq: QKeySequence) -> bool:
+    """Keys X11's standard bindings add that keyboards rarely have: F13..F35 (Sun keys: Cut
+    is F20) and the dedicated media/office keys (Qt.Key_New, Key_Cut, Key_ZoomIn, ...),
+    whose names read like the action itself ("Ctrl+N, New"). Neither bound nor listed."""
+    if seq.isEmpty():
+        return True
+    return seq[0].key().value >= Qt.Key.Key_F13.value
+
+
 def _keys(spec: Spec) -> list[QKeySequence]:
     out = []
     for s in spec.shortcuts:
         if isinstance(s, STD):
-            out.extend(QKeySequence.keyBindings(s))
+            out.extend(k for k in QKeySequence.keyBindings(s) if not _platform_quirk(k))
         else:
             out.append(QKeySequence(s))
     seen, unique = set(), []
@@ -244,10 +253,12 @@ def refresh_icons(acts) -> None:
 
 
 def shortcut_rows(acts) -> list[tuple[str, str]]:
-    """(shortcut text, what it does) for every action with a shortcut, then the gestures."""
+    """(shortcut text, what it does) for every action with a shortcut, then the gestures;
+    keys in the platform's native text, without F13..F35 quirks."""
     rows = []
     for a in acts.values():
-        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()]
+        keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()
+                if not _platform_quirk(k)]
         if keys:
             rows.append((", ".join(keys), a.text().replace("&", "").rstrip("…")))
     rows.extend((g, what) for g, what in GESTURES)
@@ -262,13 +273,13 @@ class ShortcutsDialog(QDialog):
         rows = shortcut_rows(acts)
         table = QTableWidget(len(rows), 2, self)
         table.setObjectName("shortcutsTable")
-        table.setHorizontalHeaderLabels(["Keys", "Action"])
+        table.setHorizontalHeaderLabels(["Action", "Keys"])
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         for r, (keys, what) in enumerate(rows):
-            table.setItem(r, 0, QTableWidgetItem(keys))
-            table.setItem(r, 1, QTableWidgetItem(what))
+            table.setItem(r, 0, QTableWidgetItem(what))
+            table.setItem(r, 1, QTableWidgetItem(keys))
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         self.table = table

@@ -13,7 +13,7 @@ import sys
 import warnings
 
 PROG = "gradcanvas"
-SUBCOMMANDS = ("run", "export", "check")
+SUBCOMMANDS = ("run", "export", "check", "import")
 EXIT_OK, EXIT_GRAPH, EXIT_USAGE = 0, 1, 2
 JSON_FORMAT = "gradcanvas-run"
 JSON_VERSION = 1
@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Build tensor/op graphs and watch PyTorch-style autograd. Without a subcommand (or "
         "with just a FILE) the GUI opens."))
     p.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
-    sub = p.add_subparsers(dest="command", metavar="{run,export,check}", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="{run,export,check,import}",
+                           parser_class=_Parser)
     r = sub.add_parser("run", help="run a graph: every node's value, grad_fn, requires_grad")
     r.add_argument("file")
     r.add_argument("--backward", nargs="?", const="", metavar="NODE", default=None,
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
     c = sub.add_parser("check", help="validate a file and run its forward pass")
     c.add_argument("file")
+    from app.cli_import import add_parser  # the importer's subcommand lives in its own module
+    add_parser(sub)
     return p
 
 
@@ -71,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
             # numpy's floating-point notes ("invalid value encountered in log") are the
             # engine's internals: torch prints nothing for log(-1)
             warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
-            return {"run": cmd_run, "export": cmd_export, "check": cmd_check}[args.command](args)
+            from app.cli_import import cmd_import
+            return {"run": cmd_run, "export": cmd_export, "check": cmd_check,
+                    "import": cmd_import}[args.command](args)
     except CliError as e:
         _error(str(e))
         return e.code

@@ -106,9 +106,10 @@ class FileController:
 
     def load(self, path) -> bool:
         """Load ``path`` into the window (no prompt); errors go to a message box and the log."""
-        try:
-            check_readable(path)
-            doc, view = fileformat.load_with_view(path)
+        from . import background
+        try:  # a large file: in the background, with progress and Cancel (issue 10)
+            check_readable(path)  # a FIFO or device never reaches open(): it would block
+            loaded = background.open_document(self.w, path)
         except DocumentError as e:
             self.w.log("error", f"Cannot open {path}: {e}")
             QMessageBox.critical(self.w, "Cannot open file", f"Cannot open {path}:\n\n{e}")
@@ -116,6 +117,9 @@ class FileController:
             if not Path(path).exists():
                 remove_recent(path)
             return False
+        if loaded is None:  # cancelled: the window still shows the previous document
+            return False
+        doc, view = loaded
         if is_example(path):  # an example opens as an untitled copy: Save never overwrites it
             self.w.set_document(doc, None, name=f"{example_title(Path(path))} (example)",
                                 view=view)

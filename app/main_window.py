@@ -27,6 +27,7 @@ from engine.document.errors import DocumentError
 from engine.document.model import Document
 from widgets import theme
 from widgets.canvas import GraphScene, GraphView
+from widgets.progress import ProgressIndicator
 
 from . import actions as _actions
 from . import autosave, clipboard, errors
@@ -45,6 +46,7 @@ from .window_docks import DocksMixin
 from .window_files import FileActionsMixin
 
 log = logging.getLogger("gradcanvas")
+BUILD_PROGRESS_NODES = 2000  # canvases this large are built with a progress bar
 class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
     """Extension points for add-ons such as the autograd controls: ``resultsChanged`` after
     every forward shown on the views, ``closing`` when the window shuts down (unsubscribe
@@ -75,8 +77,12 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._update_title)
 
-        # canvas
-        self.scene = GraphScene(self._doc, self)
+        # the executor follows the document before the canvas does: on a reset (a file
+        # opened) it has dropped the old results when the scene asks for fresh ones
+        from engine.document.execution import Executor
+        self._executor = Executor(self._doc)
+        # canvas: built once, with the first forward's results (_fresh_results)
+        self.scene = GraphScene(self._doc, self, results_source=self._fresh_results)
         self.view = GraphView(self.scene, self)
         self.view.setObjectName("graphView")
         self.setCentralWidget(self.view)
@@ -99,6 +105,12 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
             self.docks_menu.addAction(dock.toggleViewAction())
         self._counts = QLabel(self)
         self._counts.setObjectName("countsLabel")
+        # long work (a large file opening, the canvas built, a large layout) shows here
+        self.progress = ProgressIndicator(self)
+        # QStatusBar sizes itself by every permanent widget, hidden ones too: keep the bar
+        # as tall as its text, not as its Cancel button
+        self.progress.setMaximumHeight(self._counts.sizeHint().height() + 2)
+        self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self._counts)
 
         # every document event: recompute (coalesced) and autosave later
@@ -106,7 +118,6 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh_results)
-        self._executor = None
         self._unsubscribe = None
         self.autosaver = autosave.Autosaver(self) if autosave_enabled else None
         self._attach(self._doc)
@@ -164,8 +175,6 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         return self._results
 
     def _attach(self, doc: Document) -> None:
-        from engine.document.execution import Executor
-        self._executor = Executor(doc)
         self._unsubscribe = doc.subscribe(self._on_document_event)
 
     def _detach(self) -> None:
@@ -187,7 +196,19 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
                      view: dict | None = None, modified: bool = False) -> None:
         """Show ``doc`` (replacing the content in place, so scene and executor stay attached)."""
         self.undo_stack.clear()
-        self._doc.load(doc)
+        n = len(doc.nodes)
+        if n >= BUILD_PROGRESS_NODES and not self.progress.is_running():
+            # the canvas build of a large document: progress in the status bar (the window
+            # keeps painting); not cancellable -- the document is already being replaced
+            with self.progress.task(f"Building the canvas ({n:,} nodes)…", n,
+                                    cancellable=False) as progress:
+                self.scene.build_progress = progress
+                try:
+                    self._doc.load(doc)
+                finally:
+                    self.scene.build_progress = None
+        else:
+            self._doc.load(doc)
         self._path, self._name = path, name
         self._paste_count = 0
         if modified:
@@ -208,7 +229,7 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
             zoom = float(view["zoom"])
             cx, cy = (float(v) for v in view["center"])
         except (KeyError, TypeError, ValueError):
-            self.fit()
+            self.view.fit(readable=True)  # fitted, but readable
             return
         self.view.resetTransform()
         self.view.zoom_by(zoom)
@@ -236,23 +257,36 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._refresh_timer.stop()
         if self._executor is None:
             return
+        changed = None
         try:
             self._results = dict(self._executor.forward())
+            changed = self._executor.last_recomputed
         finally:
-            self.show_results(self._results)
+            self.show_results(self._results, changed)
         self.resultsChanged.emit()
 
-    def show_results(self, results: dict | None = None) -> None:
+    def _fresh_results(self) -> dict | None:
+        """The scene's results source: forward now (incremental; a no-op when nothing is
+        dirty), so a (re)built canvas lays every node out once, with its result."""
+        if self._executor is None:
+            return None
+        self._results = dict(self._executor.forward())
+        return self._results
+
+    def show_results(self, results: dict | None = None, changed=None) -> None:
         """Put results (default: the executor's current ones) on every view -- the one place
         that does. A backward calls it too (new .grad values) without running forward: it
-        must not rebuild the graph it just spent."""
+        must not rebuild the graph it just spent. ``changed``: the node ids whose results
+        changed (the forward's recomputed nodes, the nodes whose .grad a backward wrote);
+        the views update only those. None: everything."""
         if results is None and self._executor is not None:
             results = dict(self._executor.results)
         if results is not None:
             self._results = results
-        self.scene.set_results(self._results)
-        if self.inspector.node_id is not None:
-            self.inspector.set_result(self._results.get(self.inspector.node_id))
+        self.scene.set_results(self._results, changed)
+        nid = self.inspector.node_id
+        if nid is not None and (changed is None or nid in changed):
+            self.inspector.set_result(self._results.get(nid))
         self._counts.setText(f"{len(self._doc.nodes)} nodes · {len(self._doc.wires)} wires")
 
     def request_refresh(self, now: bool = False) -> None:
@@ -438,13 +472,23 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.view.fit()
 
     def zoom_in(self):
-        self.view.zoom_by(1.25)
+        self.view.zoom_step(1.25)
 
     def zoom_out(self):
-        self.view.zoom_by(0.8)
+        self.view.zoom_step(0.8)
 
     def auto_layout(self):
-        positions = self._doc.layered_layout()
+        n = len(self._doc.nodes)
+        if n >= BUILD_PROGRESS_NODES and not self.progress.is_running():
+            # a large graph: laid out in the background with progress; Cancel moves nothing
+            from . import background
+            ok, positions = background.run(self, f"Laying out {n:,} nodes…",
+                                           self._doc.layered_layout)
+            if not ok:
+                self.status("Auto layout cancelled", 3000)
+                return
+        else:
+            positions = self._doc.layered_layout()
         moves = {nid: (self._doc.nodes[nid].pos, tuple(p)) for nid, p in positions.items()
                  if nid in self._doc.nodes and tuple(self._doc.nodes[nid].pos) != tuple(p)}
         if moves:

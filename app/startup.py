@@ -108,6 +108,13 @@ def startup_window(path: str | None = None) -> object:
     w = _window_class()()
     target = path or (str(TUTORIAL) if TUTORIAL.exists() else None)
     if target is not None:
+        from .background import BACKGROUND_BYTES
+        try:
+            large = os.path.getsize(target) >= BACKGROUND_BYTES
+        except OSError:
+            large = False
+        if large:  # the window first: the file then opens with its progress bar
+            w.show()
         w.files.load(target)
     return w
 

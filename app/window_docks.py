@@ -3,7 +3,7 @@ such as the autograd controls asks for through the host interface (app/autograd/
 actions, a menu, a toolbar, status widgets and docks."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMenu, QUndoView
 
 from engine.document import catalog
@@ -12,22 +12,29 @@ from . import actions as _actions
 from .files import app_settings
 from .log_dock import LogWidget
 
+CODE_DELAY_NODES = 2000
+CODE_DELAY_MS = 400
+
 
 class DocksMixin:
     """Part of MainWindow: building its docks and hosting an add-on's chrome."""
 
     def _arrange_side_docks(self) -> None:
-        """Docks an add-on put under the inspector share the column; the inspector keeps
-        most of the height (its editors and tensor views need it)."""
-        right = [d for d in self.findChildren(QDockWidget)
-                 if self.dockWidgetArea(d) == Qt.DockWidgetArea.RightDockWidgetArea
-                 and d is not self.inspector_dock and not d.isFloating()]
-        if right:
-            self.resizeDocks([self.inspector_dock] + right, [560] + [300] * len(right),
-                             Qt.Orientation.Vertical)
+        """The right column: the inspector and the add-ons' views (backward graph) as tabs,
+        the inspector in front, so the selected node's value and .grad get the whole
+        height; the bottom docks (log, history, code) get a useful height too."""
+        self.inspector_dock.raise_()
+        self.resizeDocks([self.log_dock], [max(190, self.height() // 5)],
+                         Qt.Orientation.Vertical)
 
     def _build_docks(self) -> None:
         from widgets.palette import PaletteWidget
+        # the side columns run the window's full height; the bottom docks sit under the
+        # canvas only (the inspector needs the height more than the log needs the width)
+        for corner, area in ((Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea),
+                             (Qt.Corner.BottomRightCorner,
+                              Qt.DockWidgetArea.RightDockWidgetArea)):
+            self.setCorner(corner, area)
         self.palette = PaletteWidget(catalog, self)
         self.palette.setObjectName("palette")
         self.palette.opActivated.connect(self._op_activated)
@@ -55,7 +62,7 @@ class DocksMixin:
         self.log_dock.raise_()
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 360],
                          Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [220], Qt.Orientation.Vertical)
         self.popup = self._make_popup()
 
     def _make_inspector(self):
@@ -74,8 +81,21 @@ class DocksMixin:
         w = CodeView(self)
         w.copied.connect(lambda _text: self.status("Copied the PyTorch code", 2000))
         w.set_source(self._code_source)
-        self.resultsChanged.connect(w.refresh)
+        # a large document's script takes ~0.5 s to write (10k nodes): while the code tab is
+        # shown, it follows a burst of edits once they pause, not inside every edit
+        self._code_timer = QTimer(self)
+        self._code_timer.setSingleShot(True)
+        self._code_timer.setInterval(CODE_DELAY_MS)
+        self._code_timer.timeout.connect(w.refresh)
+        self.resultsChanged.connect(self._code_changed)
         return w
+
+    def _code_changed(self) -> None:
+        if len(self._doc.nodes) >= CODE_DELAY_NODES:
+            self.code_view._stale = True  # read now (text(), copy): rebuilt on demand
+            self._code_timer.start()
+        else:
+            self.code_view.refresh()
 
     def _code_source(self):
         return self._doc, self._results
@@ -133,7 +153,8 @@ class DocksMixin:
     def show_dock(self, title: str, widget, area, *, below_inspector: bool = False):
         """A dock for an add-on's view, listed in View > Panels."""
         dock = self._dock(title, widget, area)
-        if below_inspector:
-            self.splitDockWidget(self.inspector_dock, dock, Qt.Orientation.Vertical)
+        if below_inspector:  # a tab beside the inspector: each gets the column's height
+            self.tabifyDockWidget(self.inspector_dock, dock)
+            self.inspector_dock.raise_()
         self.docks_menu.addAction(dock.toggleViewAction())
         return dock

@@ -252,7 +252,7 @@ class CodeView(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
-        if self._stale:
+        if self._stale and self.is_shown():  # a tab behind another one is "shown" too
             self._update()
 
 

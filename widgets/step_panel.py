@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QWidget,
+)
 
 from . import theme
 
@@ -76,6 +83,7 @@ class StepPanel(QWidget):
             b.setToolTip(tip)
             b.setAutoRaise(True)
             b.clicked.connect(slot)
+            b.setFixedSize(b.sizeHint())  # repeated clicks must land on the same button
             return b
 
         self.first_button = button("first", "First step (before backward)",
@@ -96,11 +104,18 @@ class StepPanel(QWidget):
         self.speed_slider.setValue(DEFAULT_SPEED)
         self.speed_slider.valueChanged.connect(self._speed_changed)
         self.speed_label = QLabel(self)
-        self.speed_label.setMinimumWidth(48)
+        self.speed_label.setFixedWidth(max(
+            self.speed_label.fontMetrics().horizontalAdvance(f"{s:g}/s") for s in SPEEDS) + 6)
 
         self.label = QLabel(self)
         self.label.setObjectName("stepLabel")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the text changes every step: it must not change the panel's size (the buttons and
+        # the dock would move); it takes the room left, elided, the full text in a tooltip
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("step 00 / 00: ")
+                                   + 120)
+        self._full_text = ""
 
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -214,7 +229,8 @@ class StepPanel(QWidget):
 
     def _refresh(self) -> None:
         n, i = len(self._names), self._step
-        self.label.setText(self.step_text())
+        self._full_text = self.step_text()
+        self._show_label()
         self.first_button.setEnabled(i > 0)
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < n)
@@ -223,6 +239,24 @@ class StepPanel(QWidget):
         playing = self.timer.isActive()
         self.play_button.setIcon(media_icon("pause" if playing else "play"))
         self.play_button.setToolTip("Pause" if playing else "Play")
+
+    def _show_label(self) -> None:
+        text = self._full_text
+        shown = text if not self.label.isVisible() else self.label.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideRight, max(self.label.width(), 40))
+        self.label.setText(shown)
+        self.label.setToolTip(text if shown != text else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._show_label()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._show_label()
+
+    def full_text(self) -> str:
+        return self._full_text
 
     def hideEvent(self, event) -> None:  # noqa: N802
         self.pause()

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QMenu
 
 from .. import actions as _actions
 
+GRAD_MODE_TEXTS = ("&Grad Mode: enable_grad", "&Grad Mode: no_grad")
+
 # (key, text, icon, shortcut, checkable, tip)
 SPECS = (
     ("backward", "&Backward", "backward", "Ctrl+B", False,
@@ -94,17 +96,33 @@ class AutogradActions:
         tb.addWidget(box)
         tb.addSeparator()
         tb.addAction(a["grad_mode"])
+        self._fix_width(tb.widgetForAction(a["grad_mode"]), a["grad_mode"], GRAD_MODE_TEXTS)
         tb.addSeparator()
         tb.addActions([a["no_grad_frame"], a["detach"], a["freeze"], a["verify"]])
         return tb, box
+
+    @staticmethod
+    def _fix_width(button, action, texts) -> None:
+        """The widest of ``texts`` sets the button's width, so the toolbar never shifts when
+        the text changes."""
+        if button is None:
+            return
+        current = action.text()
+        widths = []
+        for text in texts:
+            action.setText(text)
+            button.adjustSize()
+            widths.append(button.sizeHint().width())
+        action.setText(current)
+        button.setFixedWidth(max(widths))
 
     def sync_settings(self, settings) -> None:
         """Show the document's settings on the checkable actions and the seed entry."""
         a = self.acts
         a["retain_graph"].setChecked(bool(settings.retain_graph))
         a["grad_mode"].setChecked(bool(settings.grad_enabled))
-        a["grad_mode"].setText("&Grad Mode: enable_grad" if settings.grad_enabled
-                               else "&Grad Mode: no_grad")
+        a["grad_mode"].setText(GRAD_MODE_TEXTS[0] if settings.grad_enabled
+                               else GRAD_MODE_TEXTS[1])
         seed = settings.seed
         what = "ones_like" if seed == "ones" else "implicit" if seed is None else "custom"
         a["seed"].setText(f"Backward &Seed… ({what})")

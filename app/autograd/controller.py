@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QMenu
 from engine.document import anomaly as _anomaly
 from engine.document import roots as _roots
 from engine.document import verify as _verify
-from engine.document import verify_runner as _runner
 from widgets.subscription import follow
 
 from .. import autograd_commands as AC
@@ -55,6 +54,7 @@ class AutogradController(QObject):
         self._syncing = False
         self._seen_version = None   # executor.graph_version the marks were computed for
         self._logged: set = set()   # nodes whose forward anomaly is in the log already
+        self._forward_anomalies = _anomaly.ForwardAnomalies()
         self.ui = AutogradActions(host)
         self.acts = self.ui.acts
         self._connect_actions()
@@ -124,6 +124,8 @@ class AutogradController(QObject):
     def _on_event(self, ev) -> None:
         if ev.kind == "settings_changed":
             self._sync_settings()
+        if ev.kind == "reset":  # another document: no view may keep the old one
+            self.graph.document_replaced()
         if ev.layout_only:
             return  # layout only: the values, the graph and the marks stay
         # the graph changes: the next forward rebuilds it; old marks and steps are stale
@@ -180,8 +182,11 @@ class AutogradController(QObject):
         if ex is None:
             return
         if ex.graph_version != self._seen_version:  # forward recomputed something
+            # one forward since the last look: re-check only what it recomputed
+            one = self._seen_version is not None and ex.graph_version == self._seen_version + 1
             self._seen_version = ex.graph_version
-            self.anomalies = _anomaly.forward_anomalies(self.doc, ex.results)
+            self.anomalies = self._forward_anomalies.update(
+                self.doc, ex.results, ex.last_recomputed if one else None)
             for a in self.anomalies:
                 if a.node_id not in self._logged:
                     self._logged.add(a.node_id)
@@ -207,11 +212,12 @@ class AutogradController(QObject):
         marks.update(self.marks)
         return marks
 
-    def _apply_marks(self) -> None:
+    def _apply_marks(self, changed=None) -> None:
         """Show the live results (.grad values and counts) and the marks -- without running
         forward: a backward must not rebuild the graph it just spent, or a second backward
-        could never fail as in torch. The window puts the results on its views."""
-        self.host.show_results()
+        could never fail as in torch. The window puts the results on its views; ``changed``
+        (the nodes whose .grad moved) keeps that O(changed)."""
+        self.host.show_results(changed=changed)
         self._sync_marks()
 
     def _sync_marks(self) -> None:
@@ -274,7 +280,8 @@ class AutogradController(QObject):
             if anomaly.node_id is not None:
                 self.marks[anomaly.node_id] = anomaly.message
             host.log("warning", f"Anomaly in backward: {anomaly.message}")
-        self._apply_marks()
+        ex = self.executor()
+        self._apply_marks(ex.last_grad_changed if ex is not None else None)
         self.graph.update_soon()
         self._update_version()
         self.backwardDone.emit(root, err)
@@ -290,7 +297,7 @@ class AutogradController(QObject):
         ex.zero_grad(node_id)
         self.host.log("info", "; ".join(f"{n}.grad.zero_()" for n in names) if names
                       else "Zero grads: no .grad to zero")
-        self._apply_marks()
+        self._apply_marks(ex.last_grad_changed)
 
     # ------------------------------------------------------------------ settings (undoable)
     def _setting_toggled(self, name: str, on: bool) -> None:
@@ -475,12 +482,14 @@ class AutogradController(QObject):
         if self.verifier.running():
             self.host.status("Verify with PyTorch is already running", 3000)
             return False
-        if _runner.needs_root(self.doc):
-            self.host.log("warning", _runner.NO_ROOT)
-            self.host.status(_runner.NO_ROOT, 5000)
-            return False
         self.host.request_refresh(now=True)
-        if not self.verifier.start(self.executor()):
+        choice = _roots.resolve_root(self.doc, self._selected(), self.results())
+        if choice.node_id is None:  # the same rule and words as Backward
+            msg = f"Verify with PyTorch: {choice.reason}"
+            self.host.log("warning", msg)
+            self.host.status(msg, 5000)
+            return False
+        if not self.verifier.start(self.executor(), choice.node_id):
             return False
         self.acts["verify"].setEnabled(False)
         self.host.status("Verifying with PyTorch…", 0)

@@ -26,9 +26,10 @@ class Verifier(QObject):
     def running(self) -> bool:
         return self.proc is not None
 
-    def start(self, executor) -> bool:
-        """False when nothing was started (the verdict is emitted at once)."""
-        job = _runner.start(executor)
+    def start(self, executor, root=None) -> bool:
+        """False when nothing was started (the verdict is emitted at once); ``root`` is
+        where backward starts (the same rule as Backward: engine/document/roots.py)."""
+        job = _runner.start(executor, root)
         if isinstance(job, _verify.Verification):
             self.finished.emit(job)
             return False

@@ -60,15 +60,53 @@ def forward_anomalies(document, results) -> list[Anomaly]:
         bad.add(nid)
         if any(w.src in bad for w in document.inputs_of(nid)):
             continue  # inherited, not produced here
-        node = document.nodes[nid]
-        spec = node.spec
-        if spec.is_source:
-            msg = f"Leaf '{node.name}' contains {kind} values."
-        else:
-            msg = (f"Function '{spec.title}' returned {kind} values in its output "
-                   f"(node '{node.name}').")
-        found.append(Anomaly("forward", nid, kind, msg))
+        found.append(_forward_anomaly(document, nid, kind))
     return found
+
+
+def _forward_anomaly(document, nid, kind) -> Anomaly:
+    node = document.nodes[nid]
+    spec = node.spec
+    if spec.is_source:
+        msg = f"Leaf '{node.name}' contains {kind} values."
+    else:
+        msg = (f"Function '{spec.title}' returned {kind} values in its output "
+               f"(node '{node.name}').")
+    return Anomaly("forward", nid, kind, msg)
+
+
+class ForwardAnomalies:
+    """`forward_anomalies` kept up to date after each forward in O(recomputed) instead of
+    scanning every value (issue 10: 10,000 nodes, ~80 ms per edit): only the nodes the
+    forward recomputed are re-checked; the list is made from the few holding NaN/Inf."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, str] = {}  # node id -> "nan" | "inf"
+        self.checked = 0  # values checked (tests count them)
+
+    def update(self, document, results, recomputed=None) -> list[Anomaly]:
+        """After a forward: ``recomputed`` (the executor's ``last_recomputed``) re-checks
+        those nodes; None re-checks all."""
+        kinds = self.kinds
+        if recomputed is None:
+            kinds.clear()
+            recomputed = results.keys()
+        for nid in recomputed:
+            r = results.get(nid)
+            kind = None if r is None or r.value is None else _kind(r.value.detach().numpy())
+            self.checked += 1
+            if kind is None:
+                kinds.pop(nid, None)
+            else:
+                kinds[nid] = kind
+        for nid in [n for n in kinds if n not in document.nodes or n not in results]:
+            del kinds[nid]
+        if not kinds:
+            return []
+        pos = {nid: i for i, nid in enumerate(document.topological_order())}
+        return [_forward_anomaly(document, nid, kinds[nid])
+                for nid in sorted(kinds, key=pos.__getitem__)
+                if not any(w.src in kinds for w in document.inputs_of(nid))]
 
 
 def forward_anomaly(document, results) -> Anomaly | None:

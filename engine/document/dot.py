@@ -128,7 +128,9 @@ def forward_dot(document, results: Mapping | None = None, graph_name: str = "for
                    if m in document.nodes and m not in in_region]
         in_region.update(n.id for n in members)
         lines.append(f"  subgraph {quote('cluster_' + region.id)} {{")
-        lines.append(f"    label={quote(f'with torch.{region.kind}(): {region.title}')}")
+        label = region.title if region.kind == "module" else \
+            f"with torch.{region.kind}(): {region.title}"
+        lines.append(f"    label={quote(label)}")
         lines.append("    style=dashed")
         lines.extend(node_line(n, "    ") for n in members)
         lines.append("  }")

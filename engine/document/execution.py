@@ -144,6 +144,9 @@ class Executor:
         self.graph_version = 0  # +1 for every forward that recomputed something
         self.recompute_count = 0  # node computations since creation (tests count deltas)
         self.last_recomputed: list[str] = []
+        # nodes whose .grad (or count) the last backward / zero_grad changed: views update
+        # only those (issue 10: O(changed), not O(N))
+        self.last_grad_changed: list[str] = []
         self.last_error: str | None = None
         self.history = BackwardHistory()  # every backward / zero_grad call (timeline view)
         self._unsubscribe = document.subscribe(self._on_event)
@@ -252,7 +255,8 @@ class Executor:
                     dirty.add(nid)
         no_grad_ids = set()
         for r in doc.regions.values():
-            no_grad_ids |= r.members
+            if r.kind == "no_grad":  # module groups change nothing in execution
+                no_grad_ids |= r.members
         m = self.m
         results = self.results
         recomputed = []
@@ -387,6 +391,7 @@ class Executor:
         doc = self.doc
         root = root if root is not None else doc.settings.root
         before = self.history.before(self)
+        self.last_grad_changed = []
         self.last_error = err = self._backward(root, seed, retain_graph)
         self.history.record_backward(self, root, doc.settings.seed if seed is _DEFAULT
                                      else seed, retain_graph, err, before)
@@ -425,9 +430,11 @@ class Executor:
         except Exception as e:
             return error_text(e)
         self._graph_used = True
+        changed = self.last_grad_changed
         for nid, before in snapshot.items():
             if _grad_state(self.results[nid]) != before:
                 self.results[nid].grad_count += 1
+                changed.append(nid)
         return None
 
     def backward_schedule(self, root=None) -> list[tuple[str, str | None]]:
@@ -475,10 +482,12 @@ class Executor:
     def zero_grad(self, node_id=None, set_to_none: bool = False) -> None:
         """``x.grad.zero_()`` (or ``x.grad = None``) on one node or on every node holding one."""
         ids = [node_id] if node_id is not None else list(self.results)
+        self.last_grad_changed = changed = []
         for nid in ids:
             r = self.results.get(nid)
             if r is None or r._holder is None:
                 continue
+            changed.append(nid)
             g = r.grad
             if g is not None:
                 if set_to_none:

@@ -130,6 +130,8 @@ def _args(spec, node, ins, names) -> list:
 def _region_of(document) -> dict[str, object]:
     region_of = {}
     for region in document.regions.values():
+        if region.kind != "no_grad":  # module groups write no `with` block
+            continue
         for m in region.members:
             region_of[m] = region
     return region_of

@@ -306,7 +306,7 @@ def save(document, path, view: dict | None = None) -> None:
 _NODE_KEYS = {"id", "op", "name", "params", "pos", "requires_grad", "retain_grad",
               "frozen_output", "frozen"}
 _WIRE_KEYS = ("src", "dst", "port", "index")
-_REGION_KEYS = ("id", "title", "kind", "members", "rect")
+_REGION_KEYS = ("id", "title", "kind", "members", "rect", "collapsed")
 _DOC_KEYS = ("nodes", "wires", "regions", "settings")
 
 
@@ -473,8 +473,9 @@ def _check_region(rd, path: str, nodes: dict, before: list) -> None:
     for m in members:
         if m not in nodes:
             raise UnknownNodeError(f"no node with id {m!r}", path)
-    if kind != "no_grad":
-        raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad')", path)
+    if kind not in ("no_grad", "module"):
+        raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad' or 'module')", path)
+    _expect(rd.get("collapsed", False), bool, f"{path}.collapsed")
     if any(isinstance(r, dict) and r.get("id") == rid for r in before):
         raise DuplicateNameError(f"region id {rid!r} already exists", path)
 

@@ -64,7 +64,13 @@ class Region:
     title: str
     members: set[str]
     rect: tuple[float, float, float, float] | None = None
-    kind: str = "no_grad"
+    kind: str = "no_grad"  # one of REGION_KINDS
+    collapsed: bool = False  # a module group shown as one node (views only; no semantics)
+
+
+# "no_grad": members run under torch.no_grad(); "module": an nn.Module's ops and parameters,
+# a labelled group (title: "model.0 · Linear(...)") that changes nothing in execution
+REGION_KINDS = ("no_grad", "module")
 
 
 @dataclass
@@ -426,11 +432,13 @@ class Document(DocumentQueries):
         return members
 
     def add_region(self, title, members=(), rect=None, region_id=None, kind="no_grad",
-                   at=None) -> Region:
+                   at=None, collapsed=False) -> Region:
         """``at``: position in ``regions`` (default: the end), for undo."""
         members = self._check_members(members)
-        if kind != "no_grad":
-            raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad')")
+        if kind not in REGION_KINDS:
+            raise ParamError(f"unknown region kind {kind!r} (expected 'no_grad' or 'module')")
+        if not isinstance(collapsed, bool):
+            raise ParamError(f"collapsed: expected true or false, got {collapsed!r}")
         if not isinstance(title, str):
             raise ParamError(f"region title must be a string, got {title!r}")
         if region_id is None:
@@ -439,7 +447,7 @@ class Document(DocumentQueries):
             region_id = f"r{self._next_region}"
         elif region_id in self.regions:
             raise DuplicateNameError(f"region id {region_id!r} already exists")
-        region = Region(region_id, title, members, rules.rect(rect), kind)
+        region = Region(region_id, title, members, rules.rect(rect), kind, collapsed)
         if at is None or at >= len(self.regions):
             self.regions[region_id] = region
         else:
@@ -483,6 +491,13 @@ class Document(DocumentQueries):
         region.title = title
         self._emit("region_changed", region_id=region_id, detail={"what": "title"})
 
+    def set_region_collapsed(self, region_id, collapsed) -> None:
+        region = self.region(region_id)
+        if not isinstance(collapsed, bool):
+            raise ParamError(f"collapsed: expected true or false, got {collapsed!r}")
+        region.collapsed = collapsed
+        self._emit("region_changed", region_id=region_id, detail={"what": "collapsed"})
+
     # -- settings -------------------------------------------------------------------------
     def set_setting(self, name, value) -> None:
         value = rules.setting_value(name, value)
@@ -505,7 +520,8 @@ class Document(DocumentQueries):
                       for w in self.wires],
             "regions": [{"id": r.id, "title": r.title, "kind": r.kind,
                          "members": sorted(r.members, key=_id_key),
-                         "rect": None if r.rect is None else [float(v) for v in r.rect]}
+                         "rect": None if r.rect is None else [float(v) for v in r.rect],
+                         **({"collapsed": r.collapsed} if r.kind == "module" else {})}
                         for r in self.regions.values()],
             "settings": {"grad_enabled": self.settings.grad_enabled,
                          "root": self.settings.root, "seed": _plain(self.settings.seed),
@@ -536,7 +552,8 @@ class Document(DocumentQueries):
                      for w in d.get("wires", ())]
         for rd in d.get("regions", ()):
             doc.regions[rd["id"]] = Region(rd["id"], rd.get("title", ""), set(rd.get(
-                "members", ())), rules.rect(rd.get("rect")), rd.get("kind", "no_grad"))
+                "members", ())), rules.rect(rd.get("rect")), rd.get("kind", "no_grad"),
+                rd.get("collapsed", False))
         for key, value in d.get("settings", {}).items():
             setattr(doc.settings, key, rules.setting_value(key, value))
         return doc

@@ -48,7 +48,7 @@ class DocumentQueries:
         return n.frozen and n.requires_grad and n.spec.is_source
 
     def in_no_grad(self, node_id) -> bool:
-        return any(node_id in r.members for r in self.regions.values())
+        return any(node_id in r.members for r in self.regions.values() if r.kind == "no_grad")
 
     # -- queries --------------------------------------------------------------------------
     def graph(self) -> nx.DiGraph:

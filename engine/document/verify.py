@@ -109,10 +109,15 @@ def engine_run(executor: Executor, root=None) -> Run:
         twin.close()
 
 
-def torch_script(executor: Executor) -> str:
+def torch_script(executor: Executor, root=None) -> str:
+    """The literal export; ``root`` (default: the document's) is where its backward starts."""
     if executor._dirty:
         executor.forward()
-    return export.to_script(executor.doc, "torch", literal_values=True,
+    doc = executor.doc
+    if root is not None and root != doc.settings.root:
+        doc = doc.copy()  # same ids, so the executor's results still apply
+        doc.settings.root = root
+    return export.to_script(doc, "torch", literal_values=True,
                             results=executor.results, prints=False, backward=True)
 
 
@@ -154,19 +159,21 @@ class Job:
         return compare(self.document, self.engine, theirs, rtol, atol)
 
 
-def prepare(executor: Executor) -> Job:
-    """Export + the engine side, ready to run. Raises RuntimeError without torch,
-    ValueError without a root, export.ExportError when the graph cannot be exported."""
+def prepare(executor: Executor, root=None) -> Job:
+    """Export + the engine side, ready to run, backward from ``root`` (the caller's resolved
+    root, engine/document/roots.py; default the document's). Raises RuntimeError without
+    torch, ValueError without a root, export.ExportError when the graph cannot be exported."""
     if not torch_available():
         raise RuntimeError(NO_TORCH)
     doc = executor.doc
-    if doc.settings.root is None or doc.settings.root not in doc.nodes:
+    root = root if root is not None else doc.settings.root
+    if root is None or root not in doc.nodes:
         raise ValueError("no backward root selected: nothing to verify")
-    script = torch_script(executor)
+    script = torch_script(executor, root)
     ids = grad_nodes(doc)
     names = [doc.nodes[nid].name for nid in ids]
     return Job(doc.copy(), [sys.executable, "-c", HARNESS, json.dumps(names)], script, ids,
-               names, engine_run(executor))
+               names, engine_run(executor, root))
 
 
 def _execute(job: Job, timeout: float) -> tuple[int, str, str]:

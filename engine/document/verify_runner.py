@@ -17,12 +17,13 @@ def needs_root(document) -> bool:
     return document.settings.root not in document.nodes
 
 
-def start(executor) -> verify.Job | verify.Verification:
-    """The job to run, or the verdict when it cannot run (no torch, an unexportable graph)."""
+def start(executor, root=None) -> verify.Job | verify.Verification:
+    """The job to run (backward from ``root``, default the document's), or the verdict when
+    it cannot run (no torch, an unexportable graph)."""
     if not verify.torch_available():
         return verify.Verification("unavailable", verify.NO_TORCH)
     try:
-        return verify.prepare(executor)
+        return verify.prepare(executor, root)
     except (export.ExportError, ValueError, RuntimeError) as e:
         return verify.Verification("error", str(e))
 

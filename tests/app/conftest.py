@@ -37,6 +37,8 @@ def restore_app_globals():
         app.setStyle(style)
     from widgets import theme
     theme.set_theme("dark")
+    from widgets.canvas import style as canvas_style
+    canvas_style.rebuild()  # the canvas style follows the app font: not the themed one now
 
 
 class Dialogs:

@@ -69,9 +69,9 @@ class StubHost(QObject):
             self.show_results()
             self.resultsChanged.emit()
 
-    def show_results(self):
+    def show_results(self, results=None, changed=None):
         self.shown += 1
-        self.scene.set_results(self.ex.results)
+        self.scene.set_results(self.ex.results, changed)
 
     def log(self, level, text):
         self.logs.append((level, text))

@@ -471,7 +471,7 @@ def test_menus_have_every_action_with_its_shortcut_and_help_lists_them(qtbot, wi
     dlg = window.show_shortcuts()
     rows = [(dlg.table.item(r, 0).text(), dlg.table.item(r, 1).text())
             for r in range(dlg.table.rowCount())]
-    texts = dict((what, keys) for keys, what in rows)
+    texts = dict(rows)  # Action | Keys
     assert texts["Add Node"] == "Tab" and "Del" in texts["Delete"]
     assert "Ctrl+D" in texts["Duplicate"] and "Ctrl+Y" in texts["Redo"]
     dlg.close()

@@ -245,3 +245,27 @@ def test_ignored_targets_give_positive_zeros_as_torch(torch):
         got[lib.__name__] = (np.signbit(loss.detach().numpy()), np.signbit(t.grad.numpy()))
     for ours, theirs in zip(got["engine"], got["torch"]):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_files_saved_before_the_loss_options_load_with_torch_defaults():
+    """A cross_entropy/nll_loss node saved with only ``reduction`` (files before these params
+    and ports existed) loads with torch's defaults and runs as before."""
+    import json
+    d = Document()
+    x = d.add_node("tensor", "x", {"value": _f(2, 3).tolist()}, requires_grad=True)
+    t = d.add_node("tensor", "t", {"value": [0, 2], "dtype": "int64"})
+    for op in ("F.cross_entropy", "F.nll_loss", "F.binary_cross_entropy_with_logits"):
+        n = d.add_node(op, params={"reduction": "sum"})
+        d.connect(x.id, n.id, "input")
+        d.connect(t.id if op != "F.binary_cross_entropy_with_logits" else x.id, n.id, "target")
+    data = json.loads(fileformat.dumps(d))
+    for node in data["document"]["nodes"]:
+        if node["op"].startswith("F."):
+            node["params"] = {"reduction": "sum"}  # the old files' params
+    doc = fileformat.loads(json.dumps(data))
+    losses = [n for n in doc.nodes.values() if n.op.startswith("F.")]
+    assert losses[0].params == {"reduction": "sum", "ignore_index": -100,
+                                "label_smoothing": 0.0}
+    assert losses[1].params == {"reduction": "sum", "ignore_index": -100}
+    res = Executor(doc).forward()
+    assert all(res[n.id].ok for n in losses)

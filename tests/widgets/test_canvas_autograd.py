@@ -153,7 +153,15 @@ def test_previews_hidden_when_zoomed_out(run):
     far = v.grab().toImage().pixelColor(vp(v, probe).toPoint())
     body = theme.hex_color(theme.current()["node_body"])
     assert not close(near, (body.red(), body.green(), body.blue()), 6)  # a heatmap cell
-    assert close(far, (body.red(), body.green(), body.blue()), 6)  # plain body: no preview
+    # no preview: the body, or the large name/shape drawn across it at this level of detail
+    text = theme.hex_color(theme.current()["node_text"])
+
+    def between(c, a, b, tol=8):  # on the blend from the body to the text colour
+        return all(min(x, y) - tol <= z <= max(x, y) + tol for x, y, z in (
+            (a.red(), b.red(), c.red()), (a.green(), b.green(), c.green()),
+            (a.blue(), b.blue(), c.blue())))
+    assert between(far, body, text), far.name()
+    assert not close(far, (near.red(), near.green(), near.blue()), 6)
 
 
 def test_lock_on_frozen_leaf_and_grad_fn_lines(run):

@@ -42,18 +42,18 @@ def press(button):
 def test_buttons_move_and_label(qtbot, panel, schedule):
     n = len(schedule)
     assert schedule[0] == "BinaryCrossEntropyWithLogitsBackward0"
-    assert panel.step == 0 and panel.label.text() == f"step 0 / {n}: before backward"
+    assert panel.step == 0 and panel.full_text() == f"step 0 / {n}: before backward"
     assert not panel.prev_button.isEnabled() and not panel.first_button.isEnabled()
     with qtbot.waitSignal(panel.stepChanged, timeout=500) as sig:
         press(panel.next_button)
     assert sig.args == [1]
-    assert panel.label.text() == f"step 1 / {n}: {schedule[0]}"
+    assert panel.full_text() == f"step 1 / {n}: {schedule[0]}"
     press(panel.next_button)
-    assert panel.label.text() == f"step 2 / {n}: {schedule[1]}"
+    assert panel.full_text() == f"step 2 / {n}: {schedule[1]}"
     press(panel.prev_button)
     assert panel.step == 1
     press(panel.last_button)
-    assert panel.step == n and panel.label.text().endswith(schedule[-1])
+    assert panel.step == n and panel.full_text().endswith(schedule[-1])
     assert not panel.next_button.isEnabled() and not panel.last_button.isEnabled()
     got = []
     panel.stepChanged.connect(got.append)
@@ -96,7 +96,7 @@ def test_new_schedule_stops_and_resets(qtbot, panel):
     panel.set_steps(["AddBackward0", "AccumulateGrad"])
     assert not panel.is_playing() and panel.step == 0 and panel.count == 2
     panel.set_steps([])
-    assert panel.label.text() == "no backward to step through"
+    assert panel.full_text() == "no backward to step through"
     assert not panel.play_button.isEnabled()
     panel.play()
     assert not panel.is_playing()

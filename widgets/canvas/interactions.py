@@ -186,7 +186,17 @@ class NodeMove(Interaction):
     def __init__(self, scene, items) -> None:
         super().__init__(scene)
         self.start = {i.node_id: QPointF(i.pos()) for i in items}
+        self._items = list(items)
+        self._last = [QPointF(i.pos()) for i in items]
         self.dragging = False
+
+    def follow(self) -> None:
+        """After Qt moved the items: re-route the wires of those that moved."""
+        for k, item in enumerate(self._items):
+            p = item.pos()
+            if p != self._last[k]:
+                self._last[k] = p
+                item.moved()
 
     def mouse_move(self, event) -> bool:
         if not self.dragging and event.buttons() & Qt.MouseButton.LeftButton:

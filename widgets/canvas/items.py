@@ -11,11 +11,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from . import previews
+from . import previews, textcache
 from .painting import draw_lock, draw_warning, header_path, wrap
-from .style import LOD_BOX, LOD_TEXT, style
+from .style import LOD_BOX, LOD_NAME, LOD_TEXT, style
 
 _LIVE = object()  # no step-through override: show the live .grad
+_NO_PEN = Qt.PenStyle.NoPen  # enum lookups cost ~1 µs each in PySide: once per module
 
 
 def shape_text(shape) -> str:
@@ -31,18 +32,15 @@ class _Lines:
 
     def add(self, text: str, pen, font, fm) -> None:
         self.y += self.line
-        sx = 1.0
-        advance = fm.horizontalAdvance(text)
-        if advance > self.width:  # squeeze long grad_fn names a little before eliding
-            sx = max(self.width / advance, 0.72)
-        self.lines.append((fm.elidedText(text, Qt.TextElideMode.ElideRight, self.width / sx),
-                           pen, font, self.y - 4, sx))
+        shown, sx = textcache.line(fm, text, self.width)  # measured once per text, not node
+        self.lines.append((shown, pen, font, self.y - 4, sx))
 
 
 class NodeItem(QGraphicsItem):
     """One document node: header (variable name, op title), input ports, output port, info."""
 
-    WIDTH = 196.0
+    WIDTH = 196.0  # the narrowest node; relayout widens it to fit its header (per item)
+    WIDTH_MAX = 380.0
     HEADER = 26.0
     ROW = 18.0
     LINE = 15.0
@@ -53,15 +51,16 @@ class NodeItem(QGraphicsItem):
     NUMBER_H = 22.0
     CAPTION_W = 34.0  # left column of a preview row: "value" / ".grad" and the count badge
     LOCK_W = 14.0
-    _HEADER_PATH: QPainterPath | None = None
+    _HEADER_PATHS: dict = {}  # (width, height) -> the header's rounded path
 
-    def __init__(self, node, spec, frozen: bool = False) -> None:
+    def __init__(self, node, spec, frozen: bool = False, result=None) -> None:
+        """``result``: the executor's, when known, so the item is laid out once."""
         super().__init__()
         self.node_id: str = node.id
         self.spec = spec
         self.wires_in: dict[tuple[str, int], WireItem] = {}
         self.wires_out: list[WireItem] = []
-        self.result = None
+        self.result = result
         self.emphasis = 0          # 1 highlighted, -1 dimmed (backward-DAG display)
         self.is_root = False
         self.preview: QImage | None = None
@@ -71,14 +70,19 @@ class NodeItem(QGraphicsItem):
         self._rows: list[tuple[str, float, float]] = []  # preview rows (kind, top, height)
         self._moved_callback = None
         self.hover_port = None  # ('out',) or ('in', port, index) under the cursor
-        self._result_sig = None
+        self._result_sig = _signature(result)
         self._slots: list[tuple[str, int, str, float]] = []
+        self._slot_y: dict[tuple[str, int], float] = {}
         self._lines: list[tuple[str, object, object, float, float]] = []
+        self._tip: list[str] = []
+        self._badge_x = 0.0
         self._rect = QRectF()
         self._bounds = QRectF()
+        # no ItemSendsGeometryChanges and no itemChange override: a Python itemChange is
+        # called ~15 times per item while it is built (flags, z, position, scene) and on
+        # every change after; moves are reported by sync() and by the NodeMove gesture
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setZValue(2)
         self.sync(node, frozen)
 
@@ -99,18 +103,29 @@ class NodeItem(QGraphicsItem):
         pos = QPointF(float(node.pos[0]), float(node.pos[1]))
         if pos != self.pos():
             self.setPos(pos)
+            self.moved()
         self.relayout()
 
+    def moved(self) -> None:
+        """The item's position changed: re-route its wires, let frames refit."""
+        for w in self.wires_in.values():
+            if w is not None:
+                w.update_path()
+        for w in self.wires_out:
+            w.update_path()
+        if self._moved_callback is not None:
+            self._moved_callback(self)
+
     def set_result(self, result) -> None:
-        """Executor data to show; relayout only when something displayed changed."""
-        sig = None if result is None else (*(
-            getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
-                                               "is_leaf", "error", "blocked_by", "grad_count")),
-            getattr(result, "value", None) is None, _grad_of(result) is None)
+        """Executor data to show; relayout only when something displayed changed, else
+        just repaint (new values in the previews)."""
+        sig = _signature(result)
         self.result = result
         if sig != self._result_sig:
             self._result_sig = sig
             self.relayout()
+        else:
+            self.update()
 
     def set_emphasis(self, emphasis: int) -> None:
         if emphasis != self.emphasis:
@@ -209,10 +224,32 @@ class NodeItem(QGraphicsItem):
                 y += self.ROW
         return slots
 
+    def _fit_width(self, s) -> float:
+        """Wide enough for the header (name, badges, op title) and the shape and grad_fn
+        lines in the style's fonts, between WIDTH and WIDTH_MAX (beyond: elided)."""
+        adv = textcache.advance  # memoized: titles, shapes, grad_fns repeat across nodes
+        badge = adv(s.small_fm, "root") + 6 if self.is_root else 0
+        badge += self.LOCK_W * (bool(self.frozen) + bool(self.anomaly))
+        need = 3 * self.PAD + 10 + badge + adv(s.small_fm, self.title)
+        name_w = textcache.bound(s.title_fm, self.name)  # names are unique: avoid measuring
+        if name_w is None or need + name_w > type(self).WIDTH:  # ... unless it may widen
+            name_w = adv(s.title_fm, self.name)
+        need += name_w
+        r = self.result
+        if r is not None and not getattr(r, "error", None):
+            for text in (getattr(r, "grad_fn", None), _shape_line(r)):
+                if text:
+                    need = max(need, 2 * self.PAD + 2 + adv(s.mono_fm, str(text)))
+        return float(min(max(type(self).WIDTH, round(need)), self.WIDTH_MAX))
+
     def relayout(self) -> None:
         """Lay the text, previews and title out once per change (not per paint)."""
-        old_slots = [(p, i, yy) for p, i, _, yy in self._slots]
+        s = style()
+        self.HEADER, self.ROW, self.LINE = s.header_h, s.row_h, s.line_h
+        self.WIDTH = self._fit_width(s)
+        old_slots = self._slot_y
         self._slots = self._build_slots()
+        self._slot_y = {(p, i): yy for p, i, _, yy in self._slots}
         text = _Lines(self.WIDTH - 2 * self.PAD, self.LINE,
                       self.HEADER + len(self._slots) * self.ROW + 2)
         tip = [f"{self.name} = {self.title}"]
@@ -229,12 +266,15 @@ class NodeItem(QGraphicsItem):
             self._rect = rect
             m = self.PORT_R + 5  # room for the hover ring
             self._bounds = rect.adjusted(-m, -2, m, 2)
-        self.setToolTip("\n".join(tip))
+        self._tip = tip  # joined when asked (toolTip): setToolTip costs ~10 µs per call
         self.update()
-        if old_slots != [(p, i, yy) for p, i, _, yy in self._slots]:
+        if old_slots != self._slot_y:
             for w in list(self.wires_in.values()):
                 if w is not None:
                     w.update_path()
+
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name; the scene's helpEvent shows it
+        return "\n".join(self._tip)
 
     def _result_lines(self, text: _Lines, tip: list) -> None:
         """The forward's outcome: the error, what blocked it, or shape/dtype and grad_fn."""
@@ -252,9 +292,7 @@ class NodeItem(QGraphicsItem):
             tip.append(f"not computed: upstream node {name} failed")
             return
         if r.shape is not None:
-            dtype = str(r.dtype or "").removeprefix("torch.")  # compact; inspector: full
-            text.add(f"{shape_text(r.shape)}  {dtype}".rstrip(), s.text_pen, s.mono_font,
-                     s.mono_fm)
+            text.add(_shape_line(r), s.text_pen, s.mono_font, s.mono_fm)
         if r.grad_fn:
             text.add(str(r.grad_fn), s.grad_fn_pen, s.mono_font, s.mono_fm)
             tip.append(f"grad_fn=<{r.grad_fn}>  requires_grad=True")
@@ -314,19 +352,26 @@ class NodeItem(QGraphicsItem):
     def _layout_title(self) -> None:
         """The header: the variable name, then the op title elided around the badges."""
         s = style()
+        tc = textcache
         inner = self.WIDTH - 3 * self.PAD - 2
-        self._name_text = s.title_fm.elidedText(
-            self.name, Qt.TextElideMode.ElideRight,
-            inner - min(s.small_fm.horizontalAdvance(self.title), inner / 2))
-        badge = s.small_fm.horizontalAdvance("root") + 6 if self.is_root else 0
+        title_w = tc.advance(s.small_fm, self.title)
+        name_room = inner - min(title_w, inner / 2)
+        self._name_text = tc.elide(s.title_fm, self.name, name_room)
+        badge = tc.advance(s.small_fm, "root") + 6 if self.is_root else 0
         if self.frozen:
             badge += self.LOCK_W
         if self.anomaly:
             badge += self.LOCK_W
-        self._title_text = s.small_fm.elidedText(
-            self.title, Qt.TextElideMode.ElideRight,
-            inner - s.title_fm.horizontalAdvance(self._name_text) - badge)
-        self._title_x = self.WIDTH - self.PAD - s.small_fm.horizontalAdvance(self._title_text)
+        # beyond WIDTH_MAX: elide the middle, keeping both ends of names such as
+        # binary_cross_entropy_with_logits distinct (the full name is in the tooltip)
+        if badge or not tc.fits(s.title_fm, self._name_text, inner - title_w):
+            name_w = tc.advance(s.title_fm, self._name_text)  # only the name is per node
+        else:  # a short name next to a title that fits: no measuring at all
+            name_w = inner - title_w - 1
+        self._title_text = tc.elide(s.small_fm, self.title, inner - name_w - badge,
+                                    Qt.TextElideMode.ElideMiddle)
+        self._title_x = self.WIDTH - self.PAD - tc.advance(s.small_fm, self._title_text)
+        self._badge_x = self.PAD + 2 + name_w + 6 if badge else 0.0
 
     def _blocked_name(self, node_id) -> str:
         scene = self.scene()
@@ -347,10 +392,10 @@ class NodeItem(QGraphicsItem):
         return self.pos() + self.output_port_pos()
 
     def input_port_pos(self, port: str, index: int = 0) -> QPointF:
-        for p, i, _, y in self._slots:
-            if p == port and i == index:
-                return QPointF(0.0, y)
-        raise KeyError(f"node {self.node_id} has no input slot {port}[{index}]")
+        y = self._slot_y.get((port, index))
+        if y is None:
+            raise KeyError(f"node {self.node_id} has no input slot {port}[{index}]")
+        return QPointF(0.0, y)
 
     def input_port_scene_pos(self, port_name: str, index: int = 0) -> QPointF:
         return self.pos() + self.input_port_pos(port_name, index)
@@ -368,17 +413,6 @@ class NodeItem(QGraphicsItem):
                 best = (d, p, i)
         return ("in", best[1], best[2]) if best else None
 
-    def itemChange(self, change, value):  # noqa: N802
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            for w in self.wires_in.values():
-                if w is not None:
-                    w.update_path()
-            for w in self.wires_out:
-                w.update_path()
-            if self._moved_callback is not None:
-                self._moved_callback(self)
-        return super().itemChange(change, value)
-
     # ----------------------------------------------------------------- painting
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         s = style()
@@ -387,24 +421,26 @@ class NodeItem(QGraphicsItem):
         selected = self.isSelected()
         r = self.result
         error = r is not None and bool(getattr(r, "error", None))
-        blocked = r is not None and not error and bool(getattr(r, "blocked_by", None))
         if self.emphasis < 0 and not selected:
             self._paint_dimmed(p, s, lod)
             return
-        if blocked:
+        if r is not None and not error and getattr(r, "blocked_by", None):
             p.setOpacity(0.6)
-        if lod < LOD_BOX:
-            p.setPen(s.selected_pen if selected else (s.error_pen if error else Qt.PenStyle.NoPen))
+        if lod < LOD_BOX:  # a coloured box (a fitted 10,000-node graph: keep it short)
+            p.setPen(s.selected_pen if selected else (s.error_pen if error else _NO_PEN))
             p.setBrush(s.header_brush(self.category))
             p.drawRect(rect)
+            if lod >= LOD_NAME and rect.height() >= s.far_fm.height():
+                p.setFont(s.far_font)
+                p.setPen(s.text_pen)
+                p.drawText(rect, Qt.AlignmentFlag.AlignCenter,
+                           textcache.elide(s.far_fm, self.name, rect.width() - 4))
             return
-        if NodeItem._HEADER_PATH is None:
-            NodeItem._HEADER_PATH = header_path(self.WIDTH, self.HEADER, self.RADIUS)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(s.error_brush if error else s.body_brush)
         p.drawRoundedRect(rect, self.RADIUS, self.RADIUS)
         p.setBrush(s.header_brush(self.category))
-        p.drawPath(NodeItem._HEADER_PATH)
+        p.drawPath(self._header_path())
         p.setBrush(s.stripe_brush(self.category))
         p.drawRect(QRectF(0, self.HEADER - 2, self.WIDTH, 2))
         if selected:
@@ -423,24 +459,27 @@ class NodeItem(QGraphicsItem):
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect, self.RADIUS, self.RADIUS)
 
+        base, mid = s.header_base, (self.HEADER - 2) / 2
         p.setFont(s.title_font)
         p.setPen(s.text_pen)
-        p.drawText(QPointF(self.PAD + 2, 17.5), self._name_text)
+        p.drawText(QPointF(self.PAD + 2, base), self._name_text)
         p.setFont(s.small_font)
         p.setPen(s.muted_pen)
-        p.drawText(QPointF(self._title_x, 17), self._title_text)
-        bx = self.PAD + 2 + s.title_fm.horizontalAdvance(self._name_text) + 6
+        p.drawText(QPointF(self._title_x, base), self._title_text)
+        bx = self._badge_x
         if self.is_root:
             p.setPen(s.grad_fn_pen)
-            p.drawText(QPointF(bx, 17), "root")
-            bx += s.small_fm.horizontalAdvance("root") + 6
+            p.drawText(QPointF(bx, base), "root")
+            bx += textcache.advance(s.small_fm, "root") + 6
         if self.frozen:
-            draw_lock(p, QPointF(bx + 5, 13), s)
+            draw_lock(p, QPointF(bx + 5, mid), s)
             bx += self.LOCK_W
         if self.anomaly:
-            draw_warning(p, QPointF(bx + 5, 13), s)
+            draw_warning(p, QPointF(bx + 5, mid), s)
 
-        if lod >= LOD_TEXT:
+        if lod < LOD_TEXT:
+            self._paint_far(p, s)
+        else:
             p.setPen(s.muted_pen)
             for _, _, label, y in self._slots:
                 p.drawText(QPointF(self.PAD + 4, y + 4), label)
@@ -500,13 +539,13 @@ class NodeItem(QGraphicsItem):
             return
         p.drawRoundedRect(self._rect, self.RADIUS, self.RADIUS)
         p.setBrush(s.dim_header_brush)
-        p.drawPath(NodeItem._HEADER_PATH or header_path(self.WIDTH, self.HEADER, self.RADIUS))
+        p.drawPath(self._header_path())
         p.setFont(s.title_font)
         p.setPen(s.dim_text_pen)
-        p.drawText(QPointF(self.PAD + 2, 17.5), self._name_text)
+        p.drawText(QPointF(self.PAD + 2, s.header_base), self._name_text)
         if lod >= LOD_TEXT:
             p.setFont(s.small_font)
-            p.drawText(QPointF(self._title_x, 17), self._title_text)
+            p.drawText(QPointF(self._title_x, s.header_base), self._title_text)
             for text, _pen, font, y, sx in self._lines[:2]:
                 p.setFont(font)
                 p.save()
@@ -514,6 +553,34 @@ class NodeItem(QGraphicsItem):
                 p.scale(sx, 1.0)
                 p.drawText(QPointF(0, 0), text)
                 p.restore()
+
+    def _header_path(self) -> QPainterPath:
+        key = (self.WIDTH, self.HEADER)
+        path = NodeItem._HEADER_PATHS.get(key)
+        if path is None:
+            path = NodeItem._HEADER_PATHS[key] = header_path(self.WIDTH, self.HEADER,
+                                                             self.RADIUS)
+        return path
+
+    def _paint_far(self, p: QPainter, s) -> None:
+        """Zoomed out: instead of small text nobody can read, the variable name and the shape
+        in a large font across the body (level of detail)."""
+        body = QRectF(self.PAD, self.HEADER + 2, self.WIDTH - 2 * self.PAD,
+                      self._rect.height() - self.HEADER - 4)
+        if body.height() < s.lod_fm.height():
+            return
+        p.setFont(s.lod_font)
+        p.setPen(s.text_pen)
+        r = self.result
+        shape = shape_text(r.shape) if r is not None and getattr(r, "shape", None) is not None \
+            else ""
+        name = textcache.elide(s.lod_fm, self.name, body.width())  # per paint: memoized
+        if shape and body.height() >= 2 * s.lod_fm.height():
+            shape = textcache.elide(s.lod_fm, shape, body.width())
+            p.drawText(body, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter,
+                       f"{name}\n{shape}")
+        else:
+            p.drawText(body, Qt.AlignmentFlag.AlignCenter, name)
 
     def _paint_previews(self, p: QPainter, s) -> None:
         p.setFont(s.small_font)
@@ -542,6 +609,24 @@ class NodeItem(QGraphicsItem):
         if port != self.hover_port:
             self.hover_port = port
             self.update()
+
+
+def _signature(result):
+    """What of a result changes the node's layout (text lines, preview rows)."""
+    if result is None:
+        return None
+    return (*(getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
+                                                 "is_leaf", "error", "blocked_by",
+                                                 "grad_count")),
+            getattr(result, "value", None) is None, _grad_of(result) is None)
+
+
+def _shape_line(result) -> str:
+    """'[5, 3]  float32' (compact; the inspector shows torch's full dtype)."""
+    if getattr(result, "shape", None) is None:
+        return ""
+    dtype = str(getattr(result, "dtype", "") or "").removeprefix("torch.")
+    return f"{shape_text(result.shape)}  {dtype}".rstrip()
 
 
 def _grad_of(result):

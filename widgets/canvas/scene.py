@@ -15,6 +15,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsScene, QToolTip
 
+from engine.document.perf import gc_paused
+from engine.document.progress import Ticker
+
 from ..subscription import follow
 from . import style as _style
 from .interactions import FrameResize, NodeMove, RubberBand, WireDrag
@@ -55,9 +58,13 @@ class GraphScene(OverlayMixin, QGraphicsScene):
     regionResized = Signal(str, object, object)  # noqa: N815
     dagHighlighted = Signal(str)  # noqa: N815  root id whose backward DAG is shown, "" = none
 
-    def __init__(self, document, parent=None) -> None:
+    def __init__(self, document, parent=None, *, results_source=None) -> None:
+        """``results_source``: a callable giving the executor's current results, asked when
+        the scene (re)builds so every node is laid out once, with its result (10,000 nodes:
+        a second saved on opening)."""
         super().__init__(parent)
         self.document = document
+        self._results_source = results_source
         self._nodes: dict[str, NodeItem] = {}
         self._wires: dict[object, WireItem] = {}
         self._regions: dict[str, RegionItem] = {}
@@ -77,6 +84,10 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.setBackgroundBrush(_style.style().canvas)
         self._unsubscribe = None
+        self.build_count = 0  # full rebuilds (tests count them)
+        # progress(done, total) -> bool of a rebuild (engine/document/progress.py), set by
+        # the window around opening a large document
+        self.build_progress = None
         self._attach(document)
         self.rebuild()
 
@@ -129,8 +140,17 @@ class GraphScene(OverlayMixin, QGraphicsScene):
 
     # ------------------------------------------------------------------ building
     def rebuild(self) -> None:
-        """Drop every item and rebuild from the document."""
+        """Drop every item and rebuild from the document: O(N + W), each item laid out once
+        (with its result when a results source is set), no per-wire repaints."""
+        with gc_paused():  # ~20 Python objects per item: collections would walk them all
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         self.set_interaction(None)
+        self._hide_bubble()
+        self.build_count += 1
+        # The BSP index stays on: switching it off for the bulk add and back on made every
+        # later repaint of a 10k scene ~50 % slower; Qt indexes new items lazily anyway.
         for item in list(self._wires.values()) + list(self._nodes.values()) + \
                 list(self._regions.values()):
             self.removeItem(item)
@@ -138,17 +158,22 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._hover = None
         self._wires.clear()
         self._regions.clear()
+        if self._results_source is not None:
+            try:
+                self._results = self._results_source()
+            except Exception:  # the executor's problem: build without results
+                log.exception("no results for the canvas")
+                self._results = None
         doc = self.document
+        ticker = Ticker(self.build_progress, len(doc.nodes), every=500)
         for node in doc.nodes.values():
             self._add_node_item(node, grow=False)
-        for wire in doc.wires:
-            self._add_wire_item(wire)
+            ticker.tick()
+        self._add_wires_bulk(doc.wires)
         for rid in doc.regions:
             self.sync_region(rid)
         self._sync_root()
         self._reset_rect()
-        if self._results is not None:
-            self.set_results(self._results)
         self._anomalies = {k: v for k, v in self._anomalies.items() if k in self._nodes}
         for nid, msg in self._anomalies.items():
             self._nodes[nid].set_anomaly(msg)
@@ -158,12 +183,11 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._apply_highlight()
 
     def _add_node_item(self, node, grow=True) -> NodeItem:
-        item = NodeItem(node, _spec(node.op), self.document.is_frozen(node.id))
+        res = self._results.get(node.id) if self._results is not None else None
+        item = NodeItem(node, _spec(node.op), self.document.is_frozen(node.id), res)
         item._moved_callback = self._node_item_moved
         self._nodes[node.id] = item
         self.addItem(item)
-        if self._results is not None:
-            item.set_result(self._results.get(node.id))
         if self._highlight is not None:
             item.set_emphasis(1 if node.id in self._highlight[0] else -1)
         if grow:
@@ -181,6 +205,32 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.removeItem(item)
         for region in self._regions.values():
             region.refit(self._nodes)
+
+    def _add_wires_bulk(self, wires) -> None:
+        """Every wire of a fresh build: variadic slots reserved first and each such node
+        laid out once, then the wires, without repainting their ends one wire at a time."""
+        nodes = self._nodes
+        grown = {}
+        for wire in wires:
+            dst = nodes.get(wire.dst)
+            if dst is not None and wire.src in nodes and _variadic(dst, wire.port):
+                dst.wires_in[(wire.port, wire.index)] = None
+                grown[wire.dst] = dst
+        for dst in grown.values():
+            dst.relayout()
+        add, style_wire, hl = self.addItem, self._style_wire, self._highlight
+        for wire in wires:
+            src, dst = nodes.get(wire.src), nodes.get(wire.dst)
+            if src is None or dst is None or wire in self._wires:
+                continue
+            item = WireItem(wire, src, dst)
+            dst.wires_in[(wire.port, wire.index)] = item
+            src.wires_out.append(item)
+            self._wires[wire] = item
+            add(item)
+            style_wire(item)
+            if hl is not None:
+                item.set_emphasis(1 if wire in hl[1] else -1)
 
     def _add_wire_item(self, wire) -> WireItem | None:
         src, dst = self._nodes.get(wire.src), self._nodes.get(wire.dst)
@@ -260,13 +310,33 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             self.setSceneRect(self.sceneRect().united(r.adjusted(-m, -m, m, m)))
 
     # ------------------------------------------------------------------ results / display
-    def set_results(self, results: dict | None) -> None:
-        """Display-only executor data: shape, dtype, grad_fn, error/blocked per node."""
+    def set_results(self, results: dict | None, changed=None) -> None:
+        """Display-only executor data: shape, dtype, grad_fn, error/blocked per node.
+        ``changed`` (node ids: what the forward recomputed, whose .grad a backward wrote)
+        limits the update to those nodes and their wires: an edit costs O(changed), not
+        O(N). None updates everything."""
         self._results = results
-        for nid, item in self._nodes.items():
-            item.set_result(results.get(nid) if results else None)
-        for item in self._wires.values():
-            self._style_wire(item)
+        get = results.get if results else (lambda _nid: None)
+        if changed is None:
+            for nid, item in self._nodes.items():
+                item.set_result(get(nid))
+            for item in self._wires.values():
+                self._style_wire(item)
+            return
+        nodes = self._nodes
+        wires = {}
+        for nid in changed:
+            item = nodes.get(nid)
+            if item is None:
+                continue
+            item.set_result(get(nid))
+            for w in item.wires_in.values():
+                if w is not None:
+                    wires[id(w)] = w
+            for w in item.wires_out:
+                wires[id(w)] = w
+        for w in wires.values():
+            self._style_wire(w)
 
     def _style_wire(self, item: WireItem) -> None:
         res = self._results
@@ -333,6 +403,11 @@ class GraphScene(OverlayMixin, QGraphicsScene):
 
     def helpEvent(self, event) -> None:  # noqa: N802
         text = self.tooltip_at(event.scenePos())
+        if not text:  # a node's tooltip is made when asked for (NodeItem.toolTip)
+            for item in self.items(event.scenePos()):
+                if isinstance(item, NodeItem):
+                    text = item.toolTip()
+                    break
         if text:
             QToolTip.showText(event.screenPos(), text, event.widget())
             event.accept()
@@ -470,6 +545,8 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         elif event.buttons() == Qt.MouseButton.NoButton:
             self._hover_at(event.scenePos())
         super().mouseMoveEvent(event)
+        if isinstance(act, NodeMove):
+            act.follow()  # Qt moved the items: their wires follow
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         act = self._interaction

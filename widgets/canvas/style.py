@@ -13,12 +13,26 @@ from .. import theme
 # Below this zoom a node is a plain colored box; below LOD_TEXT small text is skipped.
 LOD_BOX = 0.35
 LOD_TEXT = 0.6
+LOD_NAME = 0.15  # below this even the name is skipped
 
 def _pen(color: QColor, width: float, style=Qt.PenStyle.SolidLine) -> QPen:
     pen = QPen(color, width, style)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setCosmetic(False)
     return pen
+
+
+def _widget_font() -> QFont:
+    """The font the menus and panels really use: the application font as the theme's style
+    sheet sets it (a polished probe widget), else the application font."""
+    from PySide6.QtWidgets import QApplication, QMenuBar
+    if not isinstance(QApplication.instance(), QApplication):
+        return QFont()
+    probe = QMenuBar()
+    probe.ensurePolished()
+    font = QFont(probe.font())
+    probe.deleteLater()
+    return font
 
 
 def _blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -31,17 +45,35 @@ class Style:
     def __init__(self) -> None:
         c = theme.color
         self.dark = theme.current_name() == "dark"
-        self.title_font = QFont()
-        self.title_font.setPointSizeF(9.0)
+        # node text at 100% zoom as legible as the menus: the application font's size, not
+        # hard-coded pixels (so it follows the desktop's font setting and DPI)
+        base = _widget_font()
+        size = base.pointSizeF() if base.pointSizeF() > 0 else 9.0
+        self.title_font = QFont(base)
+        self.title_font.setPointSizeF(size)
         self.title_font.setBold(True)
-        self.small_font = QFont()
-        self.small_font.setPointSizeF(7.5)
+        self.small_font = QFont(base)
+        self.small_font.setPointSizeF(size)
         self.mono_font = QFont("DejaVu Sans Mono")
         self.mono_font.setStyleHint(QFont.StyleHint.Monospace)
-        self.mono_font.setPointSizeF(7.5)
+        self.mono_font.setPointSizeF(size * 0.95)
         self.title_fm = QFontMetricsF(self.title_font)
         self.small_fm = QFontMetricsF(self.small_font)
         self.mono_fm = QFontMetricsF(self.mono_font)
+        # zoomed out (level of detail): the name and shape in a font this many times larger
+        self.lod_font = QFont(base)
+        self.lod_font.setBold(True)
+        self.lod_font.setPointSizeF(size * 2.2)
+        self.lod_fm = QFontMetricsF(self.lod_font)
+        self.far_font = QFont(self.lod_font)  # below LOD_BOX: the name alone, larger still
+        self.far_font.setPointSizeF(size * 4.5)
+        self.far_fm = QFontMetricsF(self.far_font)
+        # row heights from the fonts (never below the old fixed layout)
+        self.header_h = max(26.0, round(self.title_fm.height() + 10))
+        self.row_h = max(18.0, round(self.small_fm.height() + 4))
+        self.line_h = max(15.0, round(max(self.mono_fm.height(), self.small_fm.height()) + 1))
+        self.header_base = (self.header_h - 2 + self.title_fm.ascent()
+                            - self.title_fm.descent()) / 2
 
         self.body_brush = QBrush(c("node_body"))
         self.header_color = c("node_header")

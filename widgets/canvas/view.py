@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPainter
-from PySide6.QtWidgets import QFrame, QGraphicsView
+from PySide6.QtGui import QCursor, QFont, QKeyEvent, QPainter
+from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView
 
 from .interactions import Pan
 from .items import NodeItem
@@ -14,6 +14,9 @@ from .style import style
 OP_MIME = "application/x-gradcanvas-op"
 GRID = 20.0
 MIN_SCALE, MAX_SCALE = 0.08, 3.0
+# opening a file fits the graph, but never below this zoom (node text stays readable); a
+# graph too big for that shows its start (top left) instead
+READABLE_SCALE = 0.85
 
 
 class GraphView(QGraphicsView):
@@ -46,6 +49,23 @@ class GraphView(QGraphicsView):
         # after a whole-graph fit, resizes refit until the user zooms or pans: the first fit
         # often runs before the window's layout has given the view its final size
         self._auto_fit = False
+        self._empty = None  # whether the hint for an empty canvas is drawn
+        if scene is not None:
+            scene.changed.connect(self._check_empty)
+
+    EMPTY_HINT = ("Tab or double-click to add a node  ·  drag from a port to wire  ·  "
+                  "File > Examples")
+
+    def is_empty(self) -> bool:
+        scene = self.scene()
+        doc = getattr(scene, "document", None)
+        return doc is not None and not doc.nodes
+
+    def _check_empty(self, *_):
+        empty = self.is_empty()
+        if empty != self._empty:  # the hint appears or goes: repaint all of it
+            self._empty = empty
+            self.viewport().update()
 
     # ------------------------------------------------------------------ zoom / pan
     def zoom(self) -> float:
@@ -99,15 +119,22 @@ class GraphView(QGraphicsView):
         self.zoom_by(math.pow(1.0015, delta), event.position())
         event.accept()
 
-    def fit(self, rect: QRectF | None = None) -> None:
-        """Fit the nodes (or `rect`) into the view, never zooming in past 1:1."""
-        self._auto_fit = rect is None
+    def nodes_rect(self) -> QRectF:
+        rect = QRectF()
         scene = self.scene()
-        if rect is None and scene is not None:
-            rect = QRectF()
+        if scene is not None:
             for item in scene.items():
                 if isinstance(item, NodeItem):
                     rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def fit(self, rect: QRectF | None = None, readable: bool = False) -> None:
+        """Fit the nodes (or `rect`) into the view, never zooming in past 1:1; ``readable``:
+        never below READABLE_SCALE either -- then the graph's start (top left) is shown."""
+        self._auto_fit = rect is None
+        self._fit_readable = readable
+        if rect is None:
+            rect = self.nodes_rect()
         if rect is None or rect.isEmpty():
             self.resetTransform()
             self.centerOn(0, 0)
@@ -115,18 +142,25 @@ class GraphView(QGraphicsView):
         rect = rect.adjusted(-40, -40, 40, 40)
         self.resetTransform()
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        floor = READABLE_SCALE if readable else MIN_SCALE
         if self.zoom() > 1.0:
             self.resetTransform()
-        elif self.zoom() < MIN_SCALE:
-            s = MIN_SCALE / self.zoom()
+        elif self.zoom() < floor:
+            s = floor / self.zoom()
             self.scale(s, s)
-        self.centerOn(rect.center())
+        self._ensure_scroll_room()
+        vis = self.mapToScene(self.viewport().rect()).boundingRect()
+        if vis.width() + 1 >= rect.width() and vis.height() + 1 >= rect.height():
+            self.centerOn(rect.center())
+        else:  # too big at a readable zoom: its start, where a reader begins
+            self.centerOn(rect.left() + min(vis.width(), rect.width()) / 2,
+                          rect.top() + min(vis.height(), rect.height()) / 2)
         self.zoomChanged.emit(self.zoom())
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         if self._auto_fit:
-            self.fit()
+            self.fit(readable=getattr(self, "_fit_readable", False))
 
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.MiddleButton or (
@@ -135,6 +169,15 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().mousePressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        """Double-click on empty canvas: the op search, as Tab (the empty-canvas hint)."""
+        if event.button() == Qt.MouseButton.LeftButton and \
+                self.itemAt(event.position().toPoint()) is None:
+            self.tabPressed.emit(self.mapToScene(event.position().toPoint()))
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self._pan is not None:
@@ -166,6 +209,30 @@ class GraphView(QGraphicsView):
             self.tabPressed.emit(self.cursor_scene_pos())
             return True
         return super().event(event)
+
+    def zoom_anchor(self, selection_rect: QRectF | None = None) -> QPointF | None:
+        """Where a zoom key zooms about: the cursor when it is over the canvas, else the
+        centre of the selection when it is in view, else the view's centre (None)."""
+        glob = QCursor.pos()
+        local = self.viewport().mapFromGlobal(glob)
+        if self.viewport().rect().contains(local) and \
+                QApplication.widgetAt(glob) is self.viewport():
+            return QPointF(local)
+        if selection_rect is not None and not selection_rect.isEmpty():
+            p = QPointF(self.mapFromScene(selection_rect.center()))
+            if QRectF(self.viewport().rect()).contains(p):
+                return p
+        return None
+
+    def zoom_step(self, factor: float) -> None:
+        """Ctrl++ / Ctrl+-: about the cursor or the selection (zoom_anchor)."""
+        rect = QRectF()
+        scene = self.scene()
+        if scene is not None:
+            for item in scene.selectedItems():
+                if isinstance(item, NodeItem):
+                    rect = rect.united(item.sceneBoundingRect())
+        self.zoom_by(factor, self.zoom_anchor(rect))
 
     def cursor_scene_pos(self) -> QPointF:
         local = self.viewport().mapFromGlobal(self.cursor().pos())
@@ -248,6 +315,21 @@ class GraphView(QGraphicsView):
             painter.setPen(pen)
             painter.drawLines(lines)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        """On an empty canvas, how to start (gone once a node exists)."""
+        if not self.is_empty():
+            return
+        painter.save()
+        painter.resetTransform()
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        painter.setFont(font)
+        painter.setPen(style().muted_pen)
+        area = QRectF(self.viewport().rect()).adjusted(24, 24, -24, -24)
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         self.EMPTY_HINT)
+        painter.restore()
 
     def apply_theme(self) -> None:
         self.resetCachedContent()

@@ -15,6 +15,11 @@ from . import previews
 from .style import LOD_BOX, style
 
 THICK_LOD = 1.25  # above this zoom wires use their real pen width
+# below this zoom (a fitted 10,000-node graph) a wire is a straight hairline: a cubic that is
+# a few pixels long looks the same, and drawLine costs a fraction of flattening a curve
+LINE_LOD = 0.2
+_AA = QPainter.RenderHint.Antialiasing
+_NO_BRUSH = Qt.BrushStyle.NoBrush
 THIN_KEYS = ("wire", "wire_grad")
 
 
@@ -43,6 +48,7 @@ class WireItem(QGraphicsItem):
         self.stepped = False  # step-through: gradient has travelled along this wire
         self._label_rect = QRectF()
         self._path = QPainterPath()
+        self._ends = (QPointF(), QPointF())
         self._shape: QPainterPath | None = None
         self._bounds = QRectF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -54,8 +60,10 @@ class WireItem(QGraphicsItem):
             p1 = self.dst.input_port_scene_pos(self.wire.port, self.wire.index)
         except KeyError:
             p1 = self.dst.pos()
-        path = wire_path(self.src.output_port_scene_pos(), p1)
+        p0 = self.src.output_port_scene_pos()
+        path = wire_path(p0, p1)
         self.prepareGeometryChange()
+        self._ends = (p0, p1)
         self._path = path
         self._shape = None
         self._bounds = path.controlPointRect().adjusted(-3, -3, 3, 3)
@@ -113,6 +121,15 @@ class WireItem(QGraphicsItem):
     def paint(self, p: QPainter, option, widget=None) -> None:
         s = style()
         lod = option.levelOfDetailFromTransform(p.worldTransform())
+        if lod < LINE_LOD and self.emphasis >= 0 and not self.label:  # the fitted-graph path
+            key = "accent" if self.isSelected() else ("step_active" if self.stepped else (
+                "highlight" if self.emphasis > 0 else (
+                    "wire" if self.carries_grad is None else (
+                        "wire_grad" if self.carries_grad else "wire_nograd"))))
+            p.setRenderHint(_AA, False)
+            p.setPen(s.wire_lod_pens[key])
+            p.drawLine(*self._ends)
+            return
         low = lod < LOD_BOX
         if self.isSelected():
             key, pen = "accent", s.wire_selected_pen
