@@ -11,7 +11,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from engine.document import fileformat
 from engine.document.errors import DocumentError
 from engine.document.safe_io import (  # noqa: F401 (re-exported for the app and tests)
     FileRefusedError,
