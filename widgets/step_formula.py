@@ -4,7 +4,7 @@ edge, with numbers -- ``sum_to([3])`` where broadcasting happened, the sum where
 ``x.grad = old + grad`` in AccumulateGrad. A pure view of engine.document.vjp.StepMath."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.fonts import monospace_font
 
@@ -18,12 +18,15 @@ class StepFormulaView(QWidget):
         self.setObjectName("stepFormula")
         self.title = QLabel(IDLE)
         self.title.setObjectName("stepFormulaTitle")
-        self.title.setWordWrap(True)
+        # a label that changes every step must not move the docks beside it (the step panel's
+        # buttons keep their place): no wrapping, width from the dock, one line high
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("stepFormulaText")
         self.text.setReadOnly(True)
         self.text.setFont(monospace_font())
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.title)
