@@ -567,3 +567,29 @@ _add(OpSpec("detach", "Autograd", "detach", (X,), (),
             "The same values, cut from the graph: no gradient flows back through it.",
             call=lambda m, i, p: i[0].detach(), code=lambda a, p: f"{a[0]}.detach()",
             differentiable=False))
+
+
+def _grad_call(m, i, p):
+    # grad_outputs=ones_like: torch's implicit 1 for a scalar, the sum's gradient otherwise;
+    # retain_graph: the outputs' graph stays for the backward that comes after (as torch)
+    # an input outputs does not depend on gets torch's own error ("... appears to not have
+    # been used in the graph ..."), on the node
+    return m.autograd.grad(i[0], [i[1]], grad_outputs=m.ones_like(i[0]), retain_graph=True,
+                           create_graph=p["create_graph"])[0]
+
+
+_add(OpSpec(
+    "autograd.grad", "Autograd", "autograd.grad", (Port("outputs"), Port("inputs")),
+    (Param("create_graph", "bool", True,
+           doc="record the backward pass, so the gradient can be differentiated again"),),
+    "d outputs / d inputs as a tensor (torch.autograd.grad(...)[0]). With create_graph it "
+    "has its own grad_fn: it can feed further ops and be differentiated again (a gradient "
+    "penalty, a Hessian-vector product).",
+    call=_grad_call,
+    code=lambda a, p: (f"torch.autograd.grad({a[0]}, [{a[1]}], grad_outputs=torch.ones_like("
+                       f"{a[0]}), retain_graph=True"
+                       f"{', create_graph=True' if p['create_graph'] else ''})[0]"),
+    name_prefix="grad",
+    formula="autograd.grad records the backward pass of outputs (create_graph=True): its "
+            "output's grad_fns are the vector-Jacobian products of that pass, and "
+            "backward through them gives second derivatives"))
