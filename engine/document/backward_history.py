@@ -67,6 +67,9 @@ class BackwardHistory:
         self.nbytes = 0
         self._number = 0
         self._listeners: list = []
+        # node id -> ((id, _version) of its .grad, the copy recorded): a .grad untouched since
+        # the last call is not copied again before the next one
+        self._last: dict = {}
 
     def subscribe(self, callback):
         """``callback(call)`` after every recorded call; returns the unsubscribe function."""
@@ -77,8 +80,38 @@ class BackwardHistory:
         return len(self.calls)
 
     def before(self, executor) -> dict:
-        """The grads to compare with after the call (copies: backward accumulates in place)."""
-        return {nid: _copy(r.grad) for nid, r in _holders(executor).items()}
+        """node id -> (state, array) of each .grad before the call: a copy, as backward
+        accumulates in place -- unless it is untouched since the last call recorded it."""
+        out = {}
+        last = self._last
+        for nid, r in _holders(executor).items():
+            g = r.grad
+            st = _state(g)
+            seen = last.get(nid)
+            out[nid] = (st, seen[1]) if seen is not None and seen[0] == st else (st, _copy(g))
+        return out
+
+    def _after(self, executor, before) -> tuple[dict, dict, set]:
+        """(grads, summaries, changed ids) after a call: only the .grads whose identity or
+        version moved are copied and summarized again (O(changed) array work)."""
+        grads, summaries, changed, last = {}, {}, set(), {}
+        prev = self._last
+        for nid, r in _holders(executor).items():
+            g = r.grad
+            st = _state(g)
+            b = before.get(nid)
+            seen = prev.get(nid)
+            if b is not None and b[0] == st:
+                arr = b[1]
+                summ = seen[2] if seen is not None and seen[1] is arr else \
+                    (None if arr is None else grad_summary(arr))
+            else:
+                arr = _copy(g)
+                summ = None if arr is None else grad_summary(arr)
+                changed.add(nid)
+            grads[nid], summaries[nid], last[nid] = arr, summ, (st, arr, summ)
+        self._last = last
+        return grads, summaries, changed
 
     def _append(self, call: Call) -> None:
         self.calls.append(call)
@@ -99,29 +132,29 @@ class BackwardHistory:
     def record_backward(self, executor, root, seed, retain_graph, error, before) -> Call:
         settings = executor.doc.settings
         root = root if root is not None else settings.root
-        received, grads = {}, {}
-        for nid, r in _holders(executor).items():
-            g = _copy(r.grad)
-            grads[nid] = g  # a failed call leaves them as they were: the sparkline goes on
-            old = before.get(nid)
-            if error is None and g is not None and (
-                    old is None or old.shape != g.shape or
-                    not np.array_equal(old, g, equal_nan=True)):
-                received[nid] = g if old is None or old.shape != g.shape else g - old
+        grads, summaries, changed = self._after(executor, before)
+        received = {}
+        if error is None:  # a failed call leaves the grads as they were: the sparkline goes on
+            for nid in (n for n in grads if n in changed):  # in document order
+                g, old = grads[nid], before.get(nid, (None, None))[1]
+                if g is not None:
+                    received[nid] = g if old is None or old.shape != g.shape else g - old
         self._number += 1
         call = Call(self._number, "backward", root, seed,
                     bool(retain_graph if retain_graph is not None else settings.retain_graph),
                     error, executor.graph_version, received, grads,
-                    summaries=_summaries(grads), reached=frozenset(received))
+                    summaries=summaries, reached=frozenset(received))
         self._append(call)
         return call
 
     def record_zero_grad(self, executor, node_id, set_to_none) -> Call:
-        grads = {nid: _copy(r.grad) for nid, r in _holders(executor).items()}
+        # untouched .grads (not zeroed: another node's, or None) keep the last call's arrays
+        grads, summaries, _ = self._after(
+            executor, {nid: (st, arr) for nid, (st, arr, _) in self._last.items()})
         self._number += 1
         call = Call(self._number, "zero_grad", node_id, None, False, None,
                     executor.graph_version, {}, grads, bool(set_to_none),
-                    summaries=_summaries(grads))
+                    summaries=summaries)
         self._append(call)
         return call
 
@@ -165,10 +198,11 @@ class BackwardHistory:
     def clear(self) -> None:
         self.calls.clear()
         self.nbytes = 0
+        self._last = {}
 
 
-def _summaries(grads: dict) -> dict:
-    return {nid: None if g is None else grad_summary(g) for nid, g in grads.items()}
+def _state(g):
+    return None if g is None else (id(g), g._version)
 
 
 def grad_summary(a) -> float:
