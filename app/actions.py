@@ -46,6 +46,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("open", "&Open…", "file_open", (STD.Open,), "open", tip="Open a graph file"),
     Spec("save", "&Save", "file_save", (STD.Save,), "save"),
     Spec("save_as", "Save &As…", "file_save_as", ("Ctrl+Shift+S",), "save-as"),
+    Spec("export_image", "Export &Image…", "export_image_dialog", ("Ctrl+Shift+E",),
+         tip="Save the canvas or the backward graph as a PNG or SVG picture"),
     Spec("close", "&Close Window", "close", ("Ctrl+W",)),
     Spec("quit", "&Quit", "quit_app", ("Ctrl+Q",)),
     # Edit (undo/redo come from the QUndoStack, see build())
@@ -204,7 +206,7 @@ def _menus(window, acts) -> None:
     window.examples_menu.setObjectName("menu_examples")
     window.examples_menu.aboutToShow.connect(window.populate_examples_menu)
     m.addSeparator()
-    m.addActions([acts["save"], acts["save_as"]])
+    m.addActions([acts["save"], acts["save_as"], acts["export_image"]])
     m.addSeparator()
     m.addActions([acts["close"], acts["quit"]])
 

@@ -43,9 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="then call NODE.backward() (a node name or id; the document's root "
                         "when NODE is omitted) and print every leaf's grad")
     r.add_argument("--json", action="store_true", help="JSON output (schema: docs/cli.md)")
-    e = sub.add_parser("export", help="export a graph as a PyTorch/engine script or DOT")
+    e = sub.add_parser("export", help="export a graph as a PyTorch/engine script, DOT, or a "
+                                      "PNG/SVG picture")
     e.add_argument("file")
-    e.add_argument("--to", choices=("torch", "engine", "dot"), default="torch")
+    e.add_argument("--to", choices=("torch", "engine", "dot", "png", "svg"), default="torch")
+    e.add_argument("--scale", type=float, default=2.0,
+                   help="with --to png: pixels per canvas unit (default 2)")
     e.add_argument("--literal-values", action="store_true",
                    help="embed leaf values as literals (reproduces the app's numbers)")
     e.add_argument("--backward-graph", action="store_true",
@@ -291,6 +294,9 @@ def run_json(doc, results, root, backward_error, file) -> dict:
 
 # -- export ------------------------------------------------------------------------------------
 def cmd_export(args) -> int:
+    if args.to in ("png", "svg"):  # pictures: rendered with Qt, offscreen (app/cli_image.py)
+        from .cli_image import cmd_export_image
+        return cmd_export_image(args, load, CliError, (EXIT_OK, EXIT_GRAPH, EXIT_USAGE))
     doc = load(args.file)
     if args.backward_graph and args.to != "dot":
         raise CliError("--backward-graph only applies to --to dot", EXIT_USAGE)

@@ -333,9 +333,10 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
 
     def add_node(self, op: str, pos: QPointF | None = None, connect_from: str | None = None,
                  select: bool = True) -> str | None:
-        if pos is None:
-            pos = self._free_spot()
-        pos = (round(pos.x()), round(pos.y()))
+        """Add ``op`` in free space: nearest ``pos`` (a drop, the Tab popup, a wire's end)
+        or the view's centre, inside the visible part of the canvas when it has room."""
+        x, y = self.place_new_node(op, pos)
+        pos = (round(x), round(y))
         add = C.AddNode(self._doc, op, pos=pos)
         cmd = add
         if connect_from is not None:
@@ -355,14 +356,22 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
     def _op_activated(self, key: str) -> None:
         self.add_node(key)
 
-    def _free_spot(self) -> QPointF:
-        """The view's center, nudged so repeated palette adds do not stack exactly."""
-        c = self.view.mapToScene(self.view.viewport().rect().center())
-        taken = {tuple(n.pos) for n in self._doc.nodes.values()}
-        x, y = round(c.x()), round(c.y())
-        while (x, y) in taken:
-            x, y = x + 30, y + 30
-        return QPointF(x, y)
+    def place_new_node(self, op: str, preferred: QPointF | None = None) -> tuple[float, float]:
+        """The top-left corner for a new ``op`` node: the free spot (no overlap with any
+        node) nearest ``preferred`` (default: centred in the view), inside the view when
+        there is room (engine/document/placement.py)."""
+        from engine.document.placement import free_spot
+        from widgets.canvas.items import estimated_size
+        w, h = estimated_size(catalog.CATALOG.get(op))
+        vis = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        if preferred is None:
+            c = vis.center()
+            preferred = QPointF(c.x() - w / 2, c.y() - h / 2)
+        rects = [(i.pos().x(), i.pos().y(), i.body_rect().width(), i.body_rect().height())
+                 for i in self.scene.node_items()]
+        m = 12.0  # keep clear of the view's edges (and the docks beside it)
+        bounds = (vis.left() + m, vis.top() + m, vis.width() - 2 * m, vis.height() - 2 * m)
+        return free_spot(rects, (preferred.x(), preferred.y()), (w, h), bounds=bounds)
 
     def on_connect_requested(self, src, dst, port, index) -> None:
         self.push(C.Connect(self._doc, src, dst, port, index))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
 from PySide6.QtWidgets import QMenu
 
 from engine.document import anomaly as _anomaly
@@ -349,6 +349,9 @@ class AutogradController(QObject):
             self.host.status("Select one node to detach", 3000)
             return None
         cmd = AC.InsertDetach(self.doc, nid)
+        place = getattr(self.host, "place_new_node", None)
+        if place is not None:  # the command's spot, moved to free space (no overlap)
+            cmd.pos = tuple(float(v) for v in place("detach", QPointF(*cmd.pos)))
         if not self.push(cmd):
             return None
         self.host.select_nodes([cmd.node_id])

@@ -76,9 +76,13 @@ class BackwardGraphDock(QObject):
             first = self._key is None and len(self.doc.nodes) >= FIRST_BUILD_LATE_NODES
             self._timer.start(FIRST_BUILD_DELAY_MS if first else UPDATE_DELAY_MS)
 
-    def update_now(self) -> None:
+    def update_now_even_hidden(self) -> None:
+        """Draw the current graph even in a hidden tab (Export Image needs it)."""
+        self.update_now(force=True)
+
+    def update_now(self, force: bool = False) -> None:
         self._timer.stop()
-        if not self.shown():
+        if not force and not self.shown():
             return
         key = self._wanted_key()
         if key == self._key:

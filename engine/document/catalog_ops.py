@@ -554,8 +554,8 @@ NOT_NODES = {
     "index_put_zeros": "internal helper", "asarray": "tensor",
     "is_floating_point": "dtype utility",
 }
-# issue 11 part B (tensorapi) added these engine functions; canvas nodes for them are the
-# catalog owner's call (model helper) — listed here so the coverage test states the gap
+# engine API added with issue 11 (norms, scans, sorting, comparisons): no canvas node yet, so
+# the coverage test states the gap (a later issue may give them rows)
 NOT_NODES.update({k: "engine API (issue 11); no canvas node yet" for k in (
     "norm", "cumsum", "cumprod", "flip", "sort", "argsort", "topk", "equal", "allclose",
     "isclose", "all", "any")})

@@ -109,8 +109,7 @@ def test_ctrl_plus_zooms_about_the_cursor_over_the_canvas(qtbot, win):
 
 def test_ctrl_plus_zooms_about_the_selection_when_the_cursor_is_elsewhere(qtbot, win):
     view = win.view
-    _move_cursor_to(win.inspector, QPoint(5, 5)) if False else \
-        QCursor.setPos(win.inspector.mapToGlobal(QPoint(10, 10)))
+    QCursor.setPos(win.inspector.mapToGlobal(QPoint(10, 10)))  # over the inspector
     QApplication.processEvents()
     select(qtbot, win, "w")
     item = win.scene.node_item(nid(win, "w"))
@@ -170,3 +169,10 @@ def test_zoomed_out_nodes_still_show_their_names(qtbot, win):
                   for x in range(body.left() + 2, body.right() - 1)
                   if abs(img.pixelColor(x, y).lightness() - text.lightness()) < 30)
         assert lit > 15, zoom  # text pixels in the body
+
+
+def test_no_text_on_the_tutorials_nodes_is_elided(qtbot, win):
+    for item in win.scene.node_items():
+        texts = [item._name_text, item._title_text] + [t[0] for t in item._lines]
+        assert not any("…" in t for t in texts), (item.name, texts)
+        assert item._title_text == item.title

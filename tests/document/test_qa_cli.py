@@ -225,7 +225,7 @@ def test_unreadable_paths_are_named_once(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,code", [
     (["run", EXAMPLES / "tutorial.json", "--backward", "nope"], 2),  # usage
-    (["export", EXAMPLES / "tutorial.json", "--to", "png"], 2),
+    (["export", EXAMPLES / "tutorial.json", "--to", "gif"], 2),
     (["run", ROOT / "tests" / "document" / "bad_files" / "future_version.json"], 2),  # file
     (["export", ROOT / "tests" / "document" / "bad_files" / "truncated.json"], 2),
     (["run", EXAMPLES / "tutorial.json", "--backward", "x"], 1),  # backward: graph error

@@ -17,6 +17,7 @@ from .style import LOD_BOX, LOD_NAME, LOD_TEXT, style
 
 _LIVE = object()  # no step-through override: show the live .grad
 _NO_PEN = Qt.PenStyle.NoPen  # enum lookups cost ~1 µs each in PySide: once per module
+NO_GRAD_LINE = "grad_fn=None · requires_grad=False"
 
 
 def shape_text(shape) -> str:
@@ -81,6 +82,8 @@ class NodeItem(QGraphicsItem):
         # no ItemSendsGeometryChanges and no itemChange override: a Python itemChange is
         # called ~15 times per item while it is built (flags, z, position, scene) and on
         # every change after; moves are reported by sync() and by the NodeMove gesture
+        self._width_key = None
+        self._width = self.WIDTH
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setZValue(2)
@@ -227,6 +230,18 @@ class NodeItem(QGraphicsItem):
     def _fit_width(self, s) -> float:
         """Wide enough for the header (name, badges, op title) and the shape and grad_fn
         lines in the style's fonts, between WIDTH and WIDTH_MAX (beyond: elided)."""
+        r = self.result
+        ok = r is not None and not getattr(r, "error", None)
+        key = (s, self.name, self.title, self.is_root, bool(self.frozen), bool(self.anomaly),
+               ok and getattr(r, "grad_fn", None), ok and getattr(r, "shape", None),
+               ok and getattr(r, "dtype", None), ok and bool(r.requires_grad and r.is_leaf))
+        if key == self._width_key:  # most relayouts (new values, same shape) change nothing
+            return self._width
+        self._width_key = key
+        self._width = self._measure_width(s)
+        return self._width
+
+    def _measure_width(self, s) -> float:
         adv = textcache.advance  # memoized: titles, shapes, grad_fns repeat across nodes
         badge = adv(s.small_fm, "root") + 6 if self.is_root else 0
         badge += self.LOCK_W * (bool(self.frozen) + bool(self.anomaly))
@@ -240,6 +255,8 @@ class NodeItem(QGraphicsItem):
             for text in (getattr(r, "grad_fn", None), _shape_line(r)):
                 if text:
                     need = max(need, 2 * self.PAD + 2 + adv(s.mono_fm, str(text)))
+            if not r.grad_fn and not (r.requires_grad and r.is_leaf):  # may be squeezed
+                need = max(need, 2 * self.PAD + 2 + 0.75 * adv(s.mono_fm, NO_GRAD_LINE))
         return float(min(max(type(self).WIDTH, round(need)), self.WIDTH_MAX))
 
     def relayout(self) -> None:
@@ -300,7 +317,7 @@ class NodeItem(QGraphicsItem):
             text.add("AccumulateGrad", s.leaf_pen, s.mono_font, s.mono_fm)
             tip.append("leaf, requires_grad=True: backward accumulates into its .grad")
         else:
-            text.add("grad_fn=None · requires_grad=False", s.muted_pen, s.mono_font, s.mono_fm)
+            text.add(NO_GRAD_LINE, s.muted_pen, s.mono_font, s.mono_fm)
             tip.append("grad_fn=None  requires_grad=False")
 
     def _flag_lines(self, text: _Lines, tip: list) -> None:
@@ -621,6 +638,20 @@ def _signature(result):
             getattr(result, "value", None) is None, _grad_of(result) is None)
 
 
+def estimated_size(spec) -> tuple[float, float]:
+    """A new node's size before it exists (for placing it): the header, its input rows, the
+    shape/grad_fn/flag lines and one preview, as relayout() will lay them out."""
+    s = style()
+    ports = len(spec.inputs) if spec is not None else 1
+    w = NodeItem.WIDTH
+    if spec is not None:
+        w = max(w, min(NodeItem.WIDTH_MAX, 3 * NodeItem.PAD + 10 + s.small_fm.horizontalAdvance(
+            spec.title) + s.title_fm.horizontalAdvance("name_00")))
+    h = s.header_h + ports * s.row_h + 2 + 3 * s.line_h + 4 + NodeItem.PREVIEW_H + 3 + 2 + \
+        NodeItem.PAD
+    return float(round(w)), float(round(h))
+
+
 def _shape_line(result) -> str:
     """'[5, 3]  float32' (compact; the inspector shows torch's full dtype)."""
     if getattr(result, "shape", None) is None:
@@ -642,5 +673,5 @@ def _grad_of(result):
 from .frames import BubbleItem, RegionItem  # noqa: E402
 from .wires import THICK_LOD, THIN_KEYS, TempWireItem, WireItem, wire_path  # noqa: E402
 
-__all__ = ["LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem", "WireItem",
-           "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]
+__all__ = ["estimated_size", "LOD_BOX", "LOD_TEXT", "THICK_LOD", "THIN_KEYS", "NodeItem",
+           "WireItem", "TempWireItem", "RegionItem", "BubbleItem", "wire_path", "shape_text"]

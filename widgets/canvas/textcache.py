@@ -93,7 +93,8 @@ def line(fm, text: str, width: float) -> tuple[str, float]:
             adv = advance(fm, text)
             if adv > width:
                 sx = max(width / adv, 0.72)
-        hit = _Memo.line[key] = (elide(fm, text, width / sx), sx)
+        # (+1: a squeezed advance equals the width; rounding must not elide it)
+        hit = _Memo.line[key] = (elide(fm, text, width / sx + (1 if sx < 1 else 0)), sx)
     return hit
 
 
