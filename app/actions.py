@@ -81,6 +81,8 @@ GESTURES = (
     ("Drag on empty canvas", "Rubber-band selection"),
     ("Double-click an op in the palette / drag it onto the canvas", "Add a node"),
     ("Drop a .json file on the window", "Open it"),
+    ("Drop a .py file on the window", "Import the PyTorch script (after you confirm)"),
+    ("Double-click a module group's header", "Collapse / expand the group"),
 )
 
 

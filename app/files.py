@@ -163,6 +163,11 @@ class FileController:
 
     def open_dropped(self, paths) -> bool:
         graphs = [p for p in paths if is_graph_file(p)]
+        scripts = [p for p in paths if Path(p).suffix.lower() == ".py"]
+        if scripts and not graphs:  # a script runs only after the import dialog's Run
+            importer = getattr(self.w, "importer", None)
+            if importer is not None:
+                return importer.import_file(scripts[0])
         if not graphs:
             self.w.status("Not a GradCanvas graph: " + ", ".join(map(str, paths)))
             return False

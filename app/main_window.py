@@ -133,6 +133,10 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self._update_title()
         self.refresh_results()
         self.autograd = self._install_autograd()
+        from . import import_script  # File > Import PyTorch Script… (issue 12)
+        self.importer = import_script.install(self)
+        from . import group_commands  # module groups: collapse, freeze, Ctrl+G
+        self.group_actions = group_commands.install(self)
         self._arrange_side_docks()
         self._restore_geometry()  # after every dock exists, add-ons' included
         self._pending_view = {}

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 from engine.document.progress import Cancelled, Ticker
 
 from . import theme
+from .backward_clusters import ClusterLayer
 from .backward_graph import BackwardGraph, edges, fn_name, layout, select, shape_text, walk
 from .backward_items import (
     LEAF_FILL,
@@ -107,6 +108,7 @@ class BackwardView(QGraphicsView):
         self._edges: dict = {}  # (src key, dst key, k) -> BackwardEdge
         self._by_fn: dict[int, BackwardItem] = {}
         self._by_doc: dict[str, list[BackwardItem]] = {}
+        self.clusters = ClusterLayer(self)  # module groups around their grad_fns
         self._pinned: dict = {}  # grad_fn keys expanded by the user (insertion-ordered set)
         self.limit: int | None = LOD_LIMIT
         self.last_update: dict[str, int] = {}
@@ -235,6 +237,7 @@ class BackwardView(QGraphicsView):
         if not same or badges:
             self._bounds = self._items_bounds()
 
+        self.clusters.refresh()
         show_placeholder = not fresh
         if show_placeholder != (self.placeholder.scene() is scene):
             if show_placeholder:  # only when shown: hidden items count in itemsBoundingRect
@@ -243,6 +246,8 @@ class BackwardView(QGraphicsView):
                 scene.removeItem(self.placeholder)
         m = FIT_MARGIN  # tight: scroll bars show only when the graph does not fit
         rect = self._bounds if fresh else scene.itemsBoundingRect()
+        if fresh:
+            rect = rect.united(self.clusters.bounds())
         scene.setSceneRect(rect.adjusted(-m, -m, m, m))
         self._update_bar()
         if stats["created"] or stats["removed"]:  # a new picture: fit it again

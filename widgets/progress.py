@@ -94,10 +94,12 @@ class ProgressIndicator(QWidget):
 
     # -- the protocol --------------------------------------------------------------------
     def start(self, text: str, total: int = 0, *, cancellable: bool = True,
-              show_after_ms: int = 0):
+              show_after_ms: int = 0, withhold_input: bool = True):
         """Show `text` and an empty bar; returns the progress callback. With `show_after_ms`
         the indicator appears only once the work has lasted that long (a forward that may
-        take 50 ms or 5 s: start it with 500), input is withheld from the start."""
+        take 50 ms or 5 s: start it with 500), input is withheld from the start.
+        ``withhold_input=False``: work on another thread, which the window cannot disturb
+        (a script import), leaves the window usable; no events are pumped either."""
         self._running, self._cancelled, self.was_cancelled = True, False, False
         self._show_at = time.perf_counter() + show_after_ms / 1000
         self.label.setText(text)
@@ -107,6 +109,9 @@ class ProgressIndicator(QWidget):
         if not show_after_ms:
             self.show()
         app = QApplication.instance()
+        if not withhold_input:
+            self.started.emit(text)
+            return self.progress
         if app is not None and self._gate is None:
             self._gate = _InputGate(self.cancel_button)
             app.installEventFilter(self._gate)

@@ -26,7 +26,7 @@ SPECS = (
      "Play the backward pass one grad_fn at a time, in the engine's order"),
     ("verify", "&Verify with PyTorch", "verify", None, False,
      "Run the graph in torch with the same numbers and compare every leaf's .grad"),
-    ("no_grad_frame", "Create &no_grad Frame from Selection", "no-grad", "Ctrl+G", False,
+    ("no_grad_frame", "Create &no_grad Frame from Selection", "no-grad", "Ctrl+Alt+G", False,
      "with torch.no_grad(): around the selected nodes"),
     ("detach", "&Detach", "detach", "Ctrl+Shift+D", False,
      "z_det = z.detach(): a detach node takes over the selected node's consumers"),

@@ -85,6 +85,9 @@ class BackwardGraphDock(QObject):
         if not force and not self.shown():
             return
         key = self._wanted_key()
+        # module groups (issue 12): clusters around their members' grad_fns
+        self.view.clusters.set_groups([(r.title, r.members) for r in self.doc.regions.values()
+                                       if r.kind == "module"])
         if key == self._key:
             return
         self._key = key

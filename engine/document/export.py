@@ -17,6 +17,7 @@ import numpy as np
 
 from . import catalog, dot
 from .errors import DocumentError
+from .layout import _chains
 
 HEADERS = {"torch": "import torch", "engine": "import engine as torch"}
 _WRAP = 96  # soft limit for literal lines
@@ -137,9 +138,11 @@ def _region_of(document) -> dict[str, object]:
     return region_of
 
 
-def _order(document, region_of) -> list[str]:
+def _order(document, region_of, chains=None) -> list[str]:
     """A topological order that keeps each region's members together when it can, so each
-    region becomes as few ``with`` blocks as possible (ties: document order)."""
+    region becomes as few ``with`` blocks as possible, then each module group's (ties:
+    document order)."""
+    chains = chains or {}
     rank = {nid: i for i, nid in enumerate(document.nodes)}
     preds: dict[str, set] = {nid: set() for nid in document.nodes}
     succs: dict[str, set] = {nid: set() for nid in document.nodes}
@@ -149,10 +152,14 @@ def _order(document, region_of) -> list[str]:
             succs[w.src].add(w.dst)
     remaining = {nid: len(p) for nid, p in preds.items()}
     ready = sorted((nid for nid, n in remaining.items() if n == 0), key=rank.__getitem__)
-    order, current = [], None
+    order, current, module = [], None, ()
     while ready:
         same = [n for n in ready if region_of.get(n) is current] if current else []
+        if module and (not same or len(same) > 1):
+            near = [n for n in (same or ready) if chains.get(n, ())[:len(module)] == module]
+            same = near or same
         pick = same[0] if same else ready[0]
+        module = chains.get(pick, ())
         ready.remove(pick)
         order.append(pick)
         current = region_of.get(pick)
@@ -220,7 +227,8 @@ class _Writer:
         self.taken = set(self.names.values())
         self.ins = _inputs(document)
         self.region_of = _region_of(document)
-        self.order = _order(document, self.region_of)
+        self.chains = _chains(document)  # module groups: a comment above their ops
+        self.order = _order(document, self.region_of, self.chains)
 
 
 def _header(module: str, taken: set) -> tuple[list, tuple]:
@@ -241,9 +249,10 @@ def _header(module: str, taken: set) -> tuple[list, tuple]:
 def _graph_lines(w: _Writer, literal_values: bool) -> list:
     """One assignment per node in order; a region's members inside ``with torch.no_grad():``."""
     lines: list = []
-    current = None
+    current, module = None, ()
     for nid in w.order:
         region = w.region_of.get(nid)
+        chain = w.chains.get(nid, ())
         if region is not current:
             if region is not None:
                 if lines and lines[-1] != "":
@@ -253,12 +262,29 @@ def _graph_lines(w: _Writer, literal_values: bool) -> list:
             elif current is not None:
                 lines.append("")
             current = region
-        lines += _node_lines(w, nid, "    " if region is not None else "", literal_values)
+        pad = "    " if region is not None else ""
+        if chain != module:  # entering module groups: name each one, outer first
+            shared = 0
+            while shared < min(len(chain), len(module)) and chain[shared] == module[shared]:
+                shared += 1
+            for rid in chain[shared:]:
+                title = " ".join(w.doc.regions[rid].title.split())
+                if _module_frozen(w.doc, rid):  # fine-tuning: the whole module is frozen
+                    title += f"  (frozen: {title.split(' · ')[0]}.requires_grad_(False))"
+                lines.append(f"{pad}# {title}")
+            module = chain
+        lines += _node_lines(w, nid, pad, literal_values)
     if current is not None:
         lines.append("")
     if lines and lines[-1] != "":
         lines.append("")
     return lines
+
+
+def _module_frozen(doc, region_id) -> bool:
+    params = [n for n in doc.regions[region_id].members
+              if doc.nodes[n].requires_grad and not doc.inputs_of(n)]
+    return bool(params) and all(doc.nodes[n].frozen for n in params)
 
 
 def _node_lines(w: _Writer, nid: str, pad: str, literal_values: bool) -> list:

@@ -20,6 +20,7 @@ from engine.document.progress import Ticker
 
 from ..subscription import follow
 from . import style as _style
+from .groups import GroupLayer
 from .interactions import FrameResize, NodeMove, RubberBand, WireDrag
 from .items import LOD_BOX, BubbleItem, NodeItem, RegionItem, WireItem
 from .overlays import OverlayMixin
@@ -68,6 +69,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._nodes: dict[str, NodeItem] = {}
         self._wires: dict[object, WireItem] = {}
         self._regions: dict[str, RegionItem] = {}
+        self.groups = GroupLayer(self)  # module groups (groups.py)
         self._results: dict | None = None
         self._interaction = None  # the gesture in progress (interactions.py)
         self._bubble: BubbleItem | None = None
@@ -137,6 +139,8 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             self._sync_root()
         elif kind == "reset":
             self.rebuild()
+            return
+        self.groups.after_event(ev)
 
     # ------------------------------------------------------------------ building
     def rebuild(self) -> None:
@@ -158,6 +162,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._hover = None
         self._wires.clear()
         self._regions.clear()
+        self.groups.clear()
         if self._results_source is not None:
             try:
                 self._results = self._results_source()
@@ -172,6 +177,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self._add_wires_bulk(doc.wires)
         for rid in doc.regions:
             self.sync_region(rid)
+        self.groups.end_batch()
         self._sync_root()
         self._reset_rect()
         self._anomalies = {k: v for k, v in self._anomalies.items() if k in self._nodes}
@@ -205,6 +211,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.removeItem(item)
         for region in self._regions.values():
             region.refit(self._nodes)
+        self.groups.node_moved(node_id)
 
     def _add_wires_bulk(self, wires) -> None:
         """Every wire of a fresh build: variadic slots reserved first and each such node
@@ -268,6 +275,8 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         self.removeItem(item)
 
     def sync_region(self, region_id) -> None:
+        if self.groups.handles(region_id):
+            return
         region = self.document.regions.get(region_id)
         item = self._regions.get(region_id)
         if region is None:
@@ -288,6 +297,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             item.set_root(nid == root)
 
     def _node_item_moved(self, item: NodeItem) -> None:
+        self.groups.node_moved(item.node_id)  # a module box follows its members, even dragged
         act = self._interaction
         if isinstance(act, NodeMove) and act.dragging:
             return  # frames hold still while nodes are dragged in or out
@@ -322,6 +332,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
                 item.set_result(get(nid))
             for item in self._wires.values():
                 self._style_wire(item)
+            self.groups.results_changed()
             return
         nodes = self._nodes
         wires = {}
@@ -337,6 +348,7 @@ class GraphScene(OverlayMixin, QGraphicsScene):
                 wires[id(w)] = w
         for w in wires.values():
             self._style_wire(w)
+        self.groups.results_changed()
 
     def _style_wire(self, item: WireItem) -> None:
         res = self._results

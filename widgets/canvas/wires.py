@@ -51,16 +51,21 @@ class WireItem(QGraphicsItem):
         self._ends = (QPointF(), QPointF())
         self._shape: QPainterPath | None = None
         self._bounds = QRectF()
+        # (source point, destination point) callables, or None: a collapsed module group
+        # (groups.py) stands in for an end
+        self.reroute = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(1)
         self.update_path()
 
     def update_path(self) -> None:
+        ends = self.reroute or (None, None)
         try:
-            p1 = self.dst.input_port_scene_pos(self.wire.port, self.wire.index)
+            p1 = ends[1]() if ends[1] else self.dst.input_port_scene_pos(self.wire.port,
+                                                                          self.wire.index)
         except KeyError:
             p1 = self.dst.pos()
-        p0 = self.src.output_port_scene_pos()
+        p0 = ends[0]() if ends[0] else self.src.output_port_scene_pos()
         path = wire_path(p0, p1)
         self.prepareGeometryChange()
         self._ends = (p0, p1)

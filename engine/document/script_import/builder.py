@@ -155,10 +155,6 @@ class Builder:
         doc.set_setting("root", root_id)
         doc.set_setting("seed", _seed(gradient, root))
         doc.set_setting("retain_graph", bool(retain_graph))
-        layout = doc.layered_layout()  # columns left to right, centred on y = 0
-        top = min((y for _, y in layout.values()), default=0.0)
-        for nid, (x, y) in layout.items():
-            doc.move_node(nid, (40.0 + x, 40.0 + y - top))
         built = Built(doc, tensors, leaves, retained, root_id)
         for p, members in groups.items():  # outer modules first: a region's members nest
             label = f"{p} · {self.module_labels.get(p, '')}".rstrip(" ·")
@@ -167,6 +163,11 @@ class Builder:
             built.groups.append({"path": p, "label": label, "region": region.id,
                                  "parent": parent if parent in groups else None,
                                  "members": members})
+        # after the module regions: the layout keeps each module's nodes together
+        layout = doc.layered_layout()  # columns left to right, centred on y = 0
+        top = min((y for _, y in layout.values()), default=0.0)
+        for nid, (x, y) in layout.items():
+            doc.move_node(nid, (40.0 + x, 40.0 + y - top))
         return built
 
     def _modules(self, t, rec, kind) -> tuple:
