@@ -13,7 +13,7 @@ import sys
 import warnings
 
 PROG = "gradcanvas"
-SUBCOMMANDS = ("run", "export", "check", "import")
+SUBCOMMANDS = ("run", "export", "check", "import", "train")
 EXIT_OK, EXIT_GRAPH, EXIT_USAGE = 0, 1, 2
 JSON_FORMAT = "gradcanvas-run"
 JSON_VERSION = 1
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Build tensor/op graphs and watch PyTorch-style autograd. Without a subcommand (or "
         "with just a FILE) the GUI opens."))
     p.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
-    sub = p.add_subparsers(dest="command", metavar="{run,export,check,import}",
+    sub = p.add_subparsers(dest="command", metavar="{run,export,check,import,train}",
                            parser_class=_Parser)
     r = sub.add_parser("run", help="run a graph: every node's value, grad_fn, requires_grad")
     r.add_argument("file")
@@ -54,10 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--backward-graph", action="store_true",
                    help="with --to dot: the recorded backward graph instead of the forward one")
     e.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    e.add_argument("--train", action="store_true",
+                   help="the document's training loop (what `train` runs) instead of one pass")
     c = sub.add_parser("check", help="validate a file and run its forward pass")
     c.add_argument("file")
     from app.cli_import import add_parser  # the importer's subcommand lives in its own module
     add_parser(sub)
+    from app import cli_train  # the train subcommand lives in its own module
+    cli_train.add_parser(sub)
     return p
 
 
@@ -78,8 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             # engine's internals: torch prints nothing for log(-1)
             warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning)
             from app.cli_import import cmd_import
+            from app.cli_train import cmd_train
             return {"run": cmd_run, "export": cmd_export, "check": cmd_check,
-                    "import": cmd_import}[args.command](args)
+                    "import": cmd_import, "train": cmd_train}[args.command](args)
     except CliError as e:
         _error(str(e))
         return e.code
@@ -110,8 +115,8 @@ def launch_gui(path: str | None, rest: list[str]) -> int:
         return EXIT_USAGE
     if path is not None and not os.path.exists(path):
         if not path.endswith(".json") and os.sep not in path:  # `gradcanvas runn f.json`
-            _error(f"unknown command {path!r}: choose run, export or check, or give a FILE "
-                   f"to open (see '{PROG} --help')")
+            _error(f"unknown command {path!r}: choose run, export, check, import or train, or "
+                   f"give a FILE to open (see '{PROG} --help')")
         else:
             _error(f"{path}: no such file")
         return EXIT_USAGE
@@ -305,7 +310,13 @@ def cmd_export(args) -> int:
     from engine.document import export
 
     try:
-        if args.to == "dot":
+        if args.train:
+            if args.to == "dot":
+                raise CliError("--train applies to --to torch or --to engine", EXIT_USAGE)
+            from engine.document.training.export_train import to_training_script
+            text = to_training_script(doc, module=args.to, literal_values=args.literal_values,
+                                      base_dir=os.path.dirname(os.path.abspath(args.file)))
+        elif args.to == "dot":
             text = export.to_dot(doc, backward=args.backward_graph)
         else:
             text = export.to_script(doc, module=args.to, literal_values=args.literal_values)

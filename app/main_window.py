@@ -137,6 +137,8 @@ class MainWindow(DocksMixin, FileActionsMixin, QMainWindow):
         self.importer = import_script.install(self)
         from . import group_commands  # module groups: collapse, freeze, Ctrl+G
         self.group_actions = group_commands.install(self)
+        from .train_dock import TrainDock  # the Train panel (issue 13)
+        self.train = TrainDock(self)
         self._arrange_side_docks()
         self._restore_geometry()  # after every dock exists, add-ons' included
         self._pending_view = {}

@@ -72,8 +72,9 @@ def to_rgba(array, kind: str, lims: tuple[float, float] | None = None) -> np.nda
     """(..., 4) uint8 RGBA for every element; NaN magenta, +-inf saturated."""
     a = as_float(array)
     lo, hi = limits(a, kind) if lims is None else lims
+    span = hi - lo  # 0 when |values| ~ 1e16+: lo - 1 and hi + 1 round to the same float
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        t = (a - lo) * (255.0 / (hi - lo))
+        t = (a - lo) * (255.0 / span if span > 0 else 0.0)
     nan = np.isnan(t)
     idx = np.clip(np.nan_to_num(t, nan=0.0, posinf=255.0, neginf=0.0), 0, 255)
     idx = (idx + 0.5).astype(np.intp)

@@ -379,6 +379,13 @@ class Executor:
         self._leaves[node.id] = (key, t)
         return t
 
+    def feed(self, node_id, value) -> None:
+        """Give a source leaf a new tensor (a training batch) until its definition changes;
+        what depends on it recomputes at the next forward."""
+        node = self.doc.nodes[node_id]
+        self._leaves[node_id] = ((node.op, _freeze(list(node.params.items()))), value)
+        self._dirty.add(node_id)
+
     def leaf(self, node_id):
         """The persistent leaf tensor of a source node (None before its first forward)."""
         cached = self._leaves.get(node_id)

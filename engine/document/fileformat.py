@@ -328,6 +328,11 @@ def check_document(d) -> None:
             value = rules.setting_value(key, value)
             if key == "root" and value is not None and value not in nodes:
                 raise UnknownNodeError(f"no node with id {value!r}")
+            if key == "training":
+                from .training.setup import references
+                for field, nid in references(value):
+                    if nid not in nodes:
+                        raise UnknownNodeError(f"data.{field}: no node with id {nid!r}")
         except DocumentError as e:
             raise e.at(f"settings.{key}") from None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2  # the version this code writes and validates
+SCHEMA_VERSION = 3  # the version this code writes and validates
 
 Migration = Callable[[dict], dict]
 
@@ -63,4 +63,11 @@ def _v1_to_v2(data: dict) -> dict:
     """Schema 2 adds the node flag ``frozen`` (a parameter made with requires_grad=True and
     then switched off). Schema 1 had no such flag: a randn/rand leaf without requires_grad
     was only drawn as frozen, while to torch it is just a tensor; so nothing becomes frozen."""
+    return data
+
+
+@register(2)
+def _v2_to_v3(data: dict) -> dict:
+    """Schema 3 adds the optional setting ``training`` (optimizer, lr, steps, data: see
+    training/setup.py). Schema 2 files have none: they load unchanged, without a setup."""
     return data

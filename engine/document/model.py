@@ -79,6 +79,7 @@ class Settings:
     root: str | None = None
     seed: object = "ones"  # "ones", None (implicit: scalar roots only) or a literal list
     retain_graph: bool = False
+    training: dict | None = None  # the training setup (training/setup.py), None: none
 
 
 @dataclass(frozen=True)
@@ -503,6 +504,10 @@ class Document(DocumentQueries):
         value = rules.setting_value(name, value)
         if name == "root" and value is not None:
             self.node(value)
+        if name == "training":
+            from .training.setup import references
+            for _, nid in references(value):
+                self.node(nid)
         old = getattr(self.settings, name)
         setattr(self.settings, name, value)
         self._emit("settings_changed", detail={"name": name, "old": old, "new": value})
@@ -525,7 +530,9 @@ class Document(DocumentQueries):
                         for r in self.regions.values()],
             "settings": {"grad_enabled": self.settings.grad_enabled,
                          "root": self.settings.root, "seed": _plain(self.settings.seed),
-                         "retain_graph": self.settings.retain_graph},
+                         "retain_graph": self.settings.retain_graph,
+                         **({"training": _copy.deepcopy(self.settings.training)}
+                            if self.settings.training is not None else {})},
         }
 
     @classmethod
@@ -563,7 +570,7 @@ class Document(DocumentQueries):
         new.nodes = {k: _copy.deepcopy(v) for k, v in self.nodes.items()}
         new.wires = list(self.wires)
         new.regions = {k: _copy.deepcopy(v) for k, v in self.regions.items()}
-        new.settings = _copy.copy(self.settings)
+        new.settings = _copy.deepcopy(self.settings)
         new._next_id, new._next_region = self._next_id, self._next_region
         new._name_hint = dict(self._name_hint)
         return new
@@ -593,7 +600,7 @@ class Document(DocumentQueries):
         self._names, self._name_hint = {}, {}
         self._seeds, self._seed_hint = None, 0
         self.regions = {k: _copy.deepcopy(v) for k, v in other.regions.items()}
-        self.settings = _copy.copy(other.settings)
+        self.settings = _copy.deepcopy(other.settings)
         for nid in self.nodes:
             self._bump_ids(nid)
         self._emit("reset")

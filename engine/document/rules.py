@@ -7,7 +7,7 @@ from . import catalog
 from .errors import CycleError, InvalidWireError, ParamError, PortOccupiedError
 
 FLAGS = ("requires_grad", "retain_grad", "frozen_output", "frozen")
-SETTINGS = ("grad_enabled", "root", "seed", "retain_graph")
+SETTINGS = ("grad_enabled", "root", "seed", "retain_graph", "training")
 
 
 def check_flag(spec, flag, value) -> None:
@@ -63,6 +63,9 @@ def setting_value(name, value):
                     f"seed: expected 'ones', null or a list of numbers, got {value!r}"
                 ) from None
             value = catalog._as_list(value)
+    elif name == "training":  # the training setup (training/setup.py): None or an object
+        from .training.setup import check_setup
+        value = check_setup(value)
     elif name != "root":
         raise ParamError(f"unknown setting {name!r}")
     return value

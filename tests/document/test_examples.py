@@ -17,7 +17,8 @@ from engine.document.execution import Executor
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp", "tutorial_script",
-         "nn_mlp_script", "fine_tuning_script", "why_none", "gradient_penalty"]
+         "nn_mlp_script", "fine_tuning_script", "why_none", "gradient_penalty",
+         "two_moons", "linear_regression"]  # the last two: training examples (test_training.py)
 
 
 def load(name):

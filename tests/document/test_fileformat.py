@@ -134,7 +134,7 @@ def test_envelope():
     doc.add_node("ones", "x", {"shape": [2]})
     data = json.loads(fileformat.dumps(doc, view={"zoom": 1.5}))
     assert data["format"] == "gradcanvas"
-    assert data["schema_version"] == migrations.SCHEMA_VERSION == 2
+    assert data["schema_version"] == migrations.SCHEMA_VERSION == 3
     assert data["document"] == doc.to_dict()
     assert data["view"] == {"zoom": 1.5}
 

@@ -58,7 +58,7 @@ def test_frozen_is_saved_and_a_schema_1_file_has_nothing_frozen(tmp_path):
     d.set_flag(ids["w"], "frozen", True)
     d.set_flag(ids["b"], "requires_grad", False)
     data = fileformat.to_data(d)
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     again = fileformat.from_data(json.loads(json.dumps(data)))
     assert again.is_frozen(ids["w"]) and again == d
     # schema 1 had no flag: its randn leaves without requires_grad are just tensors
