@@ -38,7 +38,13 @@ def tooltip(fn, owner_name: str | None) -> str:
                       for n, nr in fn.next_functions)
     where = f" — {owner_name}" if owner_name is not None else ""
     comma = "," if len(fn.next_functions) == 1 else ""  # a 1-tuple prints as (x,)
-    return f"{fn_name(fn)}{where}\nnext_functions: ({edges}{comma})"
+    from engine.document.saved_tensors import summarize  # what it saved (issue 14)
+    saved = summarize(fn)
+    text = f"{fn_name(fn)}{where}\nnext_functions: ({edges}{comma})"
+    if saved.entries:
+        head, *rest = saved.lines()
+        text += f"\nsaved for backward — {head.split(': ', 1)[1]}:\n" + "\n".join(rest)
+    return text
 
 
 class _Fonts:

@@ -348,6 +348,10 @@ class InspectorWidget(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
         self.mono = monospace_font()
+        self.why_provider = None  # node id -> why_none.Explanation (set_why_provider)
+        self.why_row = None
+        self.saved_provider = None  # node id -> saved_tensors.SavedSummary list
+        self.saved_box = None
         self._build_empty()
 
     # ------------------------------------------------------------------ public
@@ -365,6 +369,18 @@ class InspectorWidget(QWidget):
             self._build_empty()
         else:
             self._build()
+
+    def set_why_provider(self, provider) -> None:
+        """``provider(node_id)`` explains a None .grad (the autograd controls set it)."""
+        self.why_provider = provider
+        if self.why_row is not None and shiboken6.isValid(self.why_row):
+            self.why_row.provider = provider
+
+    def set_saved_provider(self, provider) -> None:
+        """``provider(node_id)`` lists what the node's grad_fns saved (autograd controls)."""
+        self.saved_provider = provider
+        if self.saved_box is not None and shiboken6.isValid(self.saved_box):
+            self.saved_box.provider = provider
 
     def set_result(self, result) -> None:
         self.result = result
@@ -540,6 +556,14 @@ class InspectorWidget(QWidget):
         self.grad_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if not self._rich_views:
             layout.addWidget(self.grad_warning)
+        from widgets.why_grad import WhyGradRow
+        opened = self.why_row is not None and shiboken6.isValid(self.why_row) and \
+            self.why_row.opened
+        self.why_row = WhyGradRow(self.why_provider, page, opened)
+        layout.addWidget(self.why_row)
+        from widgets.saved_view import SavedTensorsBox
+        self.saved_box = SavedTensorsBox(self.saved_provider, page)
+        layout.addWidget(self.saved_box)
         layout.addStretch(0 if self._rich_views else 1)
         self._show_result()
 
@@ -609,6 +633,10 @@ class InspectorWidget(QWidget):
                 not (node is not None and node.retain_grad):
             warn = NON_LEAF_GRAD_WARNING
         self.grad_warning.setText(f"UserWarning: {warn}" if warn else "")
+        if self.why_row is not None and shiboken6.isValid(self.why_row):
+            self.why_row.show_for(self.node_id, value is not None and grad is None)
+        if self.saved_box is not None and shiboken6.isValid(self.saved_box):
+            self.saved_box.show_for(self.node_id if value is not None else None)
         if not self._rich_views:
             self.grad_warning.setVisible(bool(warn))
         if self._rich_views:

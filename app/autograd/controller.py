@@ -28,6 +28,7 @@ from .. import autograd_commands as AC
 from .actions import AutogradActions
 from .dialogs import SeedDialog, VerifyDialog
 from .graph_dock import BackwardGraphDock
+from .insight import Insight
 from .player import StepPlayer
 from .verifier import Verifier
 
@@ -62,6 +63,7 @@ class AutogradController(QObject):
         self.steps = StepPlayer(host, self._show_step, self)
         self.steps.stepChanged.connect(self.stepChanged)
         self.steps.stopped.connect(lambda show: show and self._apply_marks())
+        self.insight = Insight(host, self)  # why .grad is None, the backward timeline
         self.verifier = Verifier(self)
         self.verifier.finished.connect(self._verified)
         self._unsubscribe = follow(self.doc, self)
@@ -110,6 +112,7 @@ class AutogradController(QObject):
             self._unsubscribe()
             self._unsubscribe = None
         self.steps.stop(show=False)
+        self.insight.shutdown()
         self.verifier.kill()
 
     def apply_theme(self) -> None:

@@ -25,6 +25,49 @@ POOL_STRIDE = Param("stride", "dims", None, minimum=1, maximum=1024, optional=Tr
 CEIL = Param("ceil_mode", "bool", False, doc="ceil instead of floor for the output size")
 
 
+# Each row's vector-Jacobian products (its ``formula``), keyed by the row: one line per
+# grad_fn it records, as torch's derivatives.yaml writes them (x_hat = (x - mean) / sigma).
+NN_VJP = {
+    "elu": "EluBackward0: grad_self = grad * (1 if self > 0 else result + alpha)",
+    "softplus": "SoftplusBackward0: grad_self = grad * sigmoid(beta * self)",
+    "silu": "SiluBackward0: grad_self = grad * sigmoid(self) * (1 + self * (1 - "
+            "sigmoid(self)))",
+    "l1_loss": "SubBackward0: grad_self = grad; grad_other = -grad\n"
+               "AbsBackward0: grad_self = grad * self.sgn()\n"
+               "MeanBackward0: grad_self = grad.expand(self.shape) / self.numel()\n"
+               "l1_loss = mean(abs(input - target))",
+    "huber_loss": "HuberLossBackward0: grad_self = grad * clamp(self - target, -delta, delta) "
+                  "/ N; grad_target = -grad_self",
+    "smooth_l1_loss": "SmoothL1LossBackward0: grad_self = grad * ((self - target) / beta if "
+                      "|self - target| < beta else sign(self - target)) / N; "
+                      "grad_target = -grad_self",
+    "dropout": "MulBackward0: grad_self = grad * other  (other = mask / (1 - p))\n"
+               "NativeDropoutBackward0: grad_self = grad * mask / (1 - p)",
+    "layer_norm": "NativeLayerNormBackward0: grad_input = (g - mean(g) - x_hat * "
+                  "mean(g * x_hat)) / sigma with g = grad * weight; grad_weight = sum(grad * "
+                  "x_hat); grad_bias = sum(grad)",
+    "batch_norm": "NativeBatchNormBackward0: grad_input = (g - mean(g) - x_hat * "
+                  "mean(g * x_hat)) / sigma with g = grad * weight (training; eval: "
+                  "grad * weight / sigma); grad_weight = sum(grad * x_hat); "
+                  "grad_bias = sum(grad)",
+    "embedding": "EmbeddingBackward0: grad_weight = zeros_like(weight).index_add(0, "
+                 "input, grad)  (row padding_idx gets none)",
+    "conv2d": "ConvolutionBackward0: grad_input = conv_transpose2d(grad, weight); "
+              "grad_weight = conv2d(input, grad) (per sample, correlated); "
+              "grad_bias = grad.sum((0, 2, 3))",
+    "max_pool2d": "MaxPool2DWithIndicesBackward0: grad_self = grad sent to the position of "
+                  "each window's maximum (indices)",
+    "avg_pool2d": "AvgPool2DBackward0: grad_self = each window's grad / its divisor, spread "
+                  "over the window",
+    "adaptive_avg_pool2d": "AdaptiveAvgPool2DBackward0: grad_self = each bin's grad / its "
+                           "size, spread over the bin\n"
+                           "MeanBackward1: grad_self = grad.unsqueeze(dim).expand(self.shape) "
+                           "/ self.shape[dim]",
+    "bilinear": "bilinear = sum_ij input1_i * weight[o, i, j] * input2_j + bias  (composite: "
+                "its MulBackward0, SumBackward1, MmBackward0, views)",
+}
+
+
 def _functional(key, category, doc, ports, params=(), positional=(), prefix=None):
     """A ``torch.nn.functional.<key>`` row. ``positional``: params (or optional ports, e.g.
     batch_norm's running stats, written as ``None`` when unwired) torch takes by position."""
@@ -55,17 +98,18 @@ def _functional(key, category, doc, ports, params=(), positional=(), prefix=None
         return f"torch.nn.functional.{key}({', '.join(args + kw)})"
 
     _add(OpSpec("F." + key, category, key, tuple(ports), tuple(params), doc, call=call,
-                code=code, name_prefix=prefix))
+                code=code, name_prefix=prefix, formula=NN_VJP.get(key)))
 
 
 # -- Activations ----------------------------------------------------------------------------
 _unary("F.elu", "Activations", "input if > 0 else alpha * (exp(input) - 1).", path=F_ + "elu",
-       params=(Param("alpha", "float", 1.0),), skip={"alpha": 1.0})
+       params=(Param("alpha", "float", 1.0),), skip={"alpha": 1.0}, formula=NN_VJP["elu"])
 _unary("F.softplus", "Activations", "log(1 + exp(beta * input)) / beta; linear above "
        "threshold.", path=F_ + "softplus",
        params=(Param("beta", "float", 1.0), Param("threshold", "float", 20.0)),
-       skip={"beta": 1.0, "threshold": 20.0})
-_unary("F.silu", "Activations", "input * sigmoid(input) (swish).", path=F_ + "silu")
+       skip={"beta": 1.0, "threshold": 20.0}, formula=NN_VJP["softplus"])
+_unary("F.silu", "Activations", "input * sigmoid(input) (swish).", path=F_ + "silu",
+       formula=NN_VJP["silu"])
 
 # -- Losses ---------------------------------------------------------------------------------
 _TARGET = Port("target")

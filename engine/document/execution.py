@@ -17,6 +17,7 @@ import numpy as np
 import engine
 
 from . import catalog
+from .backward_history import BackwardHistory
 from .catalog import CATALOG
 from .perf import gc_paused
 
@@ -147,6 +148,7 @@ class Executor:
         # only those (issue 10: O(changed), not O(N))
         self.last_grad_changed: list[str] = []
         self.last_error: str | None = None
+        self.history = BackwardHistory()  # every backward / zero_grad call (timeline view)
         self._unsubscribe = document.subscribe(self._on_event)
 
     def close(self) -> None:
@@ -180,7 +182,8 @@ class Executor:
         elif k == "settings_changed":
             if ev.detail["name"] == "grad_enabled":
                 self._dirty.update(self.doc.nodes)
-        elif k == "reset":
+        elif k == "reset":  # another document: its calls are not this one's
+            self.history.clear()
             self._plan = None
             self.results.clear()
             self._leaves.clear()
@@ -394,8 +397,11 @@ class Executor:
         words, e.g. the second-backward error); never raises for graph errors."""
         doc = self.doc
         root = root if root is not None else doc.settings.root
+        before = self.history.before(self)
         self.last_grad_changed = []
         self.last_error = err = self._backward(root, seed, retain_graph)
+        self.history.record_backward(self, root, doc.settings.seed if seed is _DEFAULT
+                                     else seed, retain_graph, err, before)
         return err
 
     def _backward(self, root, seed, retain_graph) -> str | None:
@@ -496,6 +502,7 @@ class Executor:
                 else:
                     g.zero_()
             r.grad_count = 0
+        self.history.record_zero_grad(self, node_id, set_to_none)
 
     def grads(self) -> dict:
         """Node id -> current grad tensor, for every node that has one."""

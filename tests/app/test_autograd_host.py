@@ -115,7 +115,7 @@ def host(qtbot):
 def test_the_controls_run_on_any_host(host):
     ctl = AutogradController(host)
     assert set(host.actions) >= {"autograd_backward", "autograd_freeze", "autograd_step"}
-    assert host.docks == ["Backward graph"]
+    assert host.docks == ["Backward graph", "Backward calls", "Chain rule"]
     doc = host.doc
     loss, w = doc.node_by_name("loss"), doc.node_by_name("w")
     host.select_nodes([loss.id])

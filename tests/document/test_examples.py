@@ -17,7 +17,7 @@ from engine.document.execution import Executor
 
 EXAMPLES = Path(__file__).parents[2] / "resources" / "examples"
 NAMES = ["tutorial", "jacobian", "no_grad_detach", "fine_tuning", "mlp", "tutorial_script",
-         "nn_mlp_script", "fine_tuning_script",
+         "nn_mlp_script", "fine_tuning_script", "why_none", "gradient_penalty",
          "two_moons", "linear_regression"]  # the last two: training examples (test_training.py)
 
 
@@ -147,6 +147,42 @@ def test_mlp():
     assert r["loss"].grad_fn == "NllLossBackward0"
     for name, t in [("w1", w1), ("b1", b1), ("w2", w2), ("b2", b2)]:
         same(r[name].grad, t.grad)
+
+
+def test_why_none_shows_every_reason():
+    """The "why is .grad None?" example: one node per reason (issue 14)."""
+    from engine.document.why_none import explain
+    doc = load("why_none")
+    ex = run(doc)
+    reasons = {doc.nodes[nid].name: getattr(explain(doc, nid, ex.results, ex.history),
+                                            "reason", None) for nid in doc.nodes}
+    assert reasons == {"x": "requires_grad", "w": None, "b": "frozen", "c": "not_on_path",
+                       "n": "integer", "h": "non_leaf", "hb": "non_leaf", "loss": "non_leaf",
+                       "h_det": "detach", "s": "detach", "e": "no_grad", "c_sum": "non_leaf"}
+    w = randn(3, seed=0).requires_grad_()
+    loss = (engine.ones(3) * w + randn(3, seed=1)).sum()
+    loss.backward()
+    same(by_name(doc, ex)["w"].grad, w.grad)
+
+
+def test_gradient_penalty_double_backward():
+    """autograd.grad(create_graph=True) as a node: loss = y + ||dy/dx||^2 (issue 14)."""
+    doc = load("gradient_penalty")
+    ex = run(doc)
+    r = by_name(doc, ex)
+    assert r["dy_dx"].grad_fn == "MulBackward0" and r["dy_dx"].requires_grad
+    x = engine.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    w = engine.tensor([1.5, 0.5, -0.75], requires_grad=True)
+    y = (x * w).tanh().sum()
+    (g,) = engine.autograd.grad(y, [x], grad_outputs=engine.ones_like(y), retain_graph=True,
+                                create_graph=True)
+    (y + (g * g).sum()).backward()
+    same(r["x"].grad, x.grad)
+    same(r["w"].grad, w.grad)
+    # the second derivatives it relies on, checked numerically as torch's gradgradcheck does
+    xd = engine.tensor([0.5, -1.0, 2.0], dtype=engine.float64, requires_grad=True)
+    wd = engine.tensor([1.5, 0.5, -0.75], dtype=engine.float64, requires_grad=True)
+    assert engine.autograd.gradgradcheck(lambda a, b: (a * b).tanh().sum(), (xd, wd))
 
 
 def exec_script(script: str) -> dict:

@@ -267,7 +267,7 @@ def documents(draw):
             if op in ("ones", "zeros", "randn", "rand"):
                 params["shape"] = draw(st.lists(st.integers(0, 4), max_size=3))
             if op in ("randn", "rand"):
-                params["seed"] = draw(st.none() | st.integers(0, 2**31))
+                params["seed"] = draw(st.none() | st.integers(0, 2**31 - 1))
             if op == "tensor":
                 params["value"] = draw(st.lists(finite, min_size=1, max_size=4))
             if op == "full":

@@ -1,0 +1,157 @@
+"""What each grad_fn saved for backward, under torch's ``_saved_*`` names (issue 14).
+
+The engine exposes them as torch does (engine/autograd/saved.py): ``grad_fn._saved_self``,
+``_saved_other``, ``_saved_result``, ``_saved_self_sym_sizes``, ... This module lists them for
+the views: per attribute its shape, dtype, a value preview and the document node the tensor
+came from; per grad_fn the memory its saved tensors hold; and once a backward without
+retain_graph freed them, that they are gone and torch's exact error for reading them (the one a
+second backward raises). Qt-free.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .stepthrough import grad_owners
+
+
+@dataclass(frozen=True)
+class SavedEntry:
+    name: str  # torch's attribute: "_saved_self"
+    is_tensor: bool
+    shape: tuple | None
+    dtype: str | None
+    preview: str  # the value in one line (a tensor's first elements, or the saved number)
+    source: str | None  # document node the tensor is (or is the output of)
+    nbytes: int
+    freed: bool  # a tensor whose buffer backward freed (reading it raises torch's error)
+
+
+@dataclass(frozen=True)
+class SavedSummary:
+    grad_fn: str
+    node: str | None  # the document node this grad_fn belongs to
+    internal: bool
+    entries: tuple[SavedEntry, ...]
+    nbytes: int  # distinct saved buffers, each counted once
+    freed: bool
+    error: str | None  # torch's text for reading a freed saved tensor
+
+    def lines(self) -> list[str]:
+        head = f"{self.grad_fn}" + (f" ({self.node})" if self.node else "")
+        if not self.entries:
+            return [f"{head}: saves nothing"]
+        if self.freed:
+            state = "freed by backward"
+        elif any(e.is_tensor for e in self.entries):
+            state = f"holds {human_bytes(self.nbytes)} for backward"
+        else:
+            state = "saves no tensors"
+        out = [f"{head}: {state}"]
+        for e in self.entries:
+            if e.freed:
+                out.append(f"  {e.name}: freed")
+            elif e.is_tensor:
+                src = f" ← {e.source}" if e.source else ""
+                out.append(f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}")
+            else:
+                out.append(f"  {e.name} = {e.preview}")
+        if self.freed and self.error:
+            out.append(f"  reading a freed tensor: RuntimeError: {self.error}")
+        return out
+
+
+def human_bytes(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"  # pragma: no cover
+
+
+def _preview(a, limit: int = 4) -> str:
+    flat = np.asarray(a).reshape(-1)
+    body = ", ".join(f"{float(v):.4g}" for v in flat[:limit])
+    return f"[{body}{', …' if flat.size > limit else ''}]"
+
+
+def saved_names(fn) -> list[str]:
+    """The ``_saved_*`` attributes of a grad_fn, as ``dir(grad_fn)`` lists them in torch."""
+    return sorted(a for a in dir(type(fn)) if a.startswith("_saved_"))
+
+
+def _sources(executor) -> dict:
+    """id(tensor) and id(its buffer) -> document node name, for every value and leaf."""
+    names = {}
+    doc = executor.doc
+    for nid, r in executor.results.items():
+        node = doc.nodes.get(nid)
+        if node is None:
+            continue
+        for t in (r.value, r._holder):
+            if t is not None:
+                names.setdefault(id(t), node.name)
+                names.setdefault(id(t._data), node.name)
+    return names
+
+
+def summarize(fn, sources: dict | None = None, node: str | None = None,
+              internal: bool = False) -> SavedSummary:
+    """What ``fn`` saved. ``sources`` (id -> node name) names where each tensor came from."""
+    from engine.autograd.graph import FREED_MSG
+    sources = sources or {}
+    freed = bool(getattr(fn, "_released", False))
+    entries, seen, total = [], set(), 0
+    for name in saved_names(fn):
+        try:
+            v = getattr(fn, name)
+        except RuntimeError:  # a freed tensor: torch's error, the buffer is gone
+            entries.append(SavedEntry(name, True, None, None, "", None, 0, True))
+            continue
+        data = getattr(v, "_data", None)
+        if data is not None:
+            key = id(data)
+            if key not in seen:
+                seen.add(key)
+                total += int(data.nbytes)
+            src = sources.get(id(v), sources.get(key))
+            entries.append(SavedEntry(name, True, tuple(v.shape), str(v.dtype), _preview(data),
+                                      src, int(data.nbytes), False))
+        else:
+            entries.append(SavedEntry(name, False, None, None, repr(v), None, 0, False))
+    return SavedSummary(type(fn).__name__, node, internal, tuple(entries), total, freed,
+                        FREED_MSG if freed else None)
+
+
+def for_node(executor, node_id) -> list[SavedSummary]:
+    """The node's grad_fn and the grad_fns inside its op (matmul's MmBackward0 under its
+    SqueezeBackward4), each with what it saved."""
+    r = executor.results.get(node_id)
+    if r is None or r.value is None or r.value.grad_fn is None:
+        return []
+    owner, internal, _ = grad_owners(executor)
+    sources = _sources(executor)
+    name = executor.doc.nodes[node_id].name
+    fns = [fn for fn, nid in owner.items() if nid == node_id]
+    fns.sort(key=lambda f: (internal.get(f, False), type(f).__name__))
+    return [summarize(fn, sources, name, bool(internal.get(fn, False))) for fn in fns]
+
+
+def memory_held(executor) -> int:
+    """Bytes all grad_fns of the current results hold for backward (each buffer once)."""
+    owner, _, _ = grad_owners(executor)
+    seen, total = set(), 0
+    for fn in owner:
+        if getattr(fn, "_released", False):
+            continue
+        for name in saved_names(fn):
+            try:
+                v = getattr(fn, name)
+            except RuntimeError:
+                continue
+            data = getattr(v, "_data", None)
+            if data is not None and id(data) not in seen:
+                seen.add(id(data))
+                total += int(data.nbytes)
+    return total
