@@ -13,13 +13,12 @@ Opening also enforces the canvas's size limit before building anything: a docume
 """
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 from engine.document import fileformat
 from engine.document.errors import DocumentError
-from engine.document.perf import gc_paused
+from engine.document.perf import gc_paused, worker_thread
 
 # 10,000 nodes open in ~1.5 s and take ~350 MB; the canvas keeps every item in memory, so
 # far beyond this a window would take minutes and gigabytes: refuse, and say so
@@ -44,7 +43,7 @@ def run(window, text: str, fn, *, cancellable: bool = True):
         except BaseException as e:  # noqa: BLE001 - handed to the GUI thread as is
             box["error"] = e
 
-    worker = threading.Thread(target=work, name="gradcanvas-work", daemon=True)
+    worker = worker_thread(work, "gradcanvas-work")  # no GC in the worker: see perf
     indicator = window.progress
     with indicator.task(text, 0, cancellable=cancellable) as progress:
         worker.start()

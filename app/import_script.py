@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from engine.document.perf import worker_thread
 from engine.document.script_import import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT,
@@ -209,7 +210,7 @@ class ScriptImporter(QObject):
                 error = ScriptImportError(f"{type(e).__name__}: {e}", None, "crash", name)
             bridge.finished.emit(result, error)
 
-        self._thread = threading.Thread(target=work, name="gradcanvas-import", daemon=True)
+        self._thread = worker_thread(work, "gradcanvas-import")  # no GC there: see perf
         self._thread.start()
 
     def cancel(self) -> None:
