@@ -8,6 +8,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.graph import Node
+from ._binary import _cast_grads
 from ._util import (
     attach,
     binary_data,
@@ -19,7 +20,6 @@ from ._util import (
     result_dtype,
     wrap,
 )
-from .arithmetic import _cast_grads
 
 
 # -- clamp -------------------------------------------------------------------------------------
