@@ -102,6 +102,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool,
 
 
 def _run(roots, grads, retain_graph, create_graph, capture, accumulate, accumulate_only, F):
+    # The backward hot loop, deliberately kept in one unrolled function (radon grade F): every
+    # helper call per node costs measurably in bench_engine.py, so do not split it into steps.
     root_nodes = [n for n, _ in roots]
     deps = _dependencies(root_nodes)
     needed = captured = capture_at = None

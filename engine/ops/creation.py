@@ -6,6 +6,9 @@ messages; sizes are varargs, a tuple/list or a torch.Size; arange and linspace c
 values as torch's CPU kernels do (double accumulation for float32, a fused multiply-add for
 float64). Random values come from the engine's own generator (same seed, same values; they
 differ from torch's by design).
+
+The random factories live in random_ops.py and the argument checks all factories share in
+_creation_util.py; this module re-exports them.
 """
 from __future__ import annotations
 
@@ -22,8 +25,25 @@ import numpy as np
 
 from .. import _dtype
 from .._device import check_device
-from .._random import default_generator
-from .._tensor import ONLY_FLOAT_GRAD, Tensor
+from .._tensor import Tensor
+from ._creation_util import (
+    _check_dtype,
+    _default,
+    _finish,
+    _int_like,
+    _like,
+    _size,
+    _sizes_arg,
+    _tname,
+)
+from .random_ops import (
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+)
 
 _make = Tensor._make
 
@@ -45,28 +65,6 @@ NEGATIVE_STRIDES = (
     "At least one stride in the given numpy array is negative, and tensors with negative "
     "strides are not currently supported. (You can probably work around this by making a copy "
     "of your array  with array.copy().) ")
-
-
-def _tname(x) -> str:
-    t = type(x)
-    return f"numpy.{t.__name__}" if t.__module__ == "numpy" else t.__name__
-
-
-def _check_dtype(dtype, fname: str):
-    if dtype is not None and not isinstance(dtype, _dtype.dtype):
-        raise TypeError(
-            f"{fname}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
-    return dtype
-
-
-def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
-    if requires_grad and data.dtype.kind != "f":
-        raise RuntimeError(ONLY_FLOAT_GRAD)
-    return _make(data, bool(requires_grad))
-
-
-def _default():
-    return _dtype.get_default_dtype().np
 
 
 # -- torch.tensor ------------------------------------------------------------------------------
@@ -270,52 +268,7 @@ def is_floating_point(input) -> bool:
     return input._data.dtype.kind == "f"
 
 
-# -- sizes -----------------------------------------------------------------------------------------
-def _int_like(x) -> bool:
-    if isinstance(x, Tensor):
-        return x._data.ndim == 0 and x._data.dtype.kind in "iu"
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-def _size(size: tuple, fname: str) -> tuple:
-    """Sizes as torch's parser takes them: varargs ints, or one tuple/list/torch.Size."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    elif len(size) > 1 and isinstance(size[0], (tuple, list)):
-        raise TypeError(f"{fname}() takes 1 positional argument but {len(size)} were given")
-    elif len(size) == 1 and not _int_like(size[0]):
-        raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
-                        f"{_tname(size[0])}")
-    out = []
-    for i, s in enumerate(size):
-        if isinstance(s, (bool, np.bool_)) and len(size) > 1:
-            s = int(s)  # torch reads a bool inside a size list as 0/1
-        if not _int_like(s):
-            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
-                            f"{i + 1} with error \"type must be tuple of ints,but got "
-                            f"{_tname(s)}\"")
-        s = int(s)
-        if not -(2**63) <= s < 2**63:
-            raise TypeError(f"{fname}(): argument 'size' failed to unpack the object at pos "
-                            f"{i + 1} with error \"Overflow when unpacking long long\"")
-        out.append(s)
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"[{', '.join(map(str, out))}]")
-    return tuple(out)
-
-
-def _sizes_arg(size, kw, fname):
-    if kw is not None:
-        if size:
-            raise TypeError(f"{fname}() got multiple values for argument 'size'")
-        size = (kw,)
-    elif not size:
-        raise TypeError(f'{fname}() missing 1 required positional arguments: "size"')
-    return _size(size, fname)
-
-
+# -- filled factories ----------------------------------------------------------------------------
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     check_device(device)
     shape = _sizes_arg(size, kw.pop("size", None), "zeros")
@@ -520,78 +473,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(data, requires_grad)
 
 
-# -- random ----------------------------------------------------------------------------------------
-def _float_only(d, kernel: str):
-    if not d.is_floating_point:
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{_dtype.SCALAR_NAMES[d]}\'')
-
-
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    check_device(device)
-    shape = _sizes_arg(size, kw.pop("size", None), "rand")
-    d = _check_dtype(dtype, "rand") or _dtype.get_default_dtype()
-    _float_only(d, "check_uniform_bounds")
-    g = generator or default_generator
-    return _finish(g.uniform(shape, 0.0, 1.0, d.np), requires_grad)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    check_device(device)
-    shape = _sizes_arg(size, kw.pop("size", None), "randn")
-    d = _check_dtype(dtype, "randn") or _dtype.get_default_dtype()
-    _float_only(d, "normal_kernel_cpu")
-    g = generator or default_generator
-    return _finish(g.normal(shape, d.np), requires_grad)
-
-
-def _randint_values(low, high, shape, d, g) -> np.ndarray:
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
-    if d is _dtype.bool and (low < 0 or high - 1 > 1):
-        raise RuntimeError("to - 1 is out of bounds for bool")
-    return g.integers(low, high, shape).astype(d.np, copy=False)
-
-
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False,
-            low=None, high=None) -> Tensor:
-    check_device(device)
-    """randint(high, size) or randint(low, high, size), torch's signatures."""
-    args = list(args)
-    if size is None and args and isinstance(args[-1], (tuple, list)):
-        size = args.pop()
-    elif size is None and len(args) >= 2:
-        raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be tuple of "
-                        f"ints, not {_tname(args[-1])}")
-    if high is None and args:
-        high = args.pop()
-    if low is None:
-        low = args.pop() if args else 0
-    if args or size is None or high is None:
-        got = ", ".join(_tname(a) for a in (*args, low, high) if a is not None)
-        raise TypeError(f"randint() received an invalid combination of arguments - got ({got})")
-    for name, v, pos in (("low", low, 1), ("high", high, 2 if low else 1)):
-        if not _int_like(v):
-            raise TypeError(f"randint(): argument '{name}' (position {pos}) must be int, not "
-                            f"{_tname(v)}")
-    if not isinstance(size, (tuple, list)):
-        raise TypeError(f"randint(): argument 'size' (position 2) must be tuple of ints, not "
-                        f"{_tname(size)}")
-    shape = _size((size,), "randint")
-    d = _check_dtype(dtype, "randint") or _dtype.int64
-    data = _randint_values(int(low), int(high), shape, d, generator or default_generator)
-    return _finish(data, requires_grad)
-
-
 # -- *_like ----------------------------------------------------------------------------------------
-def _like(fname: str, x, dtype):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_tname(x)}")
-    d = _check_dtype(dtype, fname)
-    return x._data.shape, (d or x.dtype)
-
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     check_device(device)
@@ -618,31 +500,6 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor
     check_device(device)
     shape, d = _like("empty_like", input, dtype)
     return _finish(np.zeros(shape, d.np), requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    check_device(device)
-    shape, d = _like("randn_like", input, dtype)
-    _float_only(d, "normal_kernel_cpu")
-    return _finish((generator or default_generator).normal(shape, d.np), requires_grad)
-
-
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None) -> Tensor:
-    check_device(device)
-    shape, d = _like("rand_like", input, dtype)
-    _float_only(d, "check_uniform_bounds")
-    return _finish((generator or default_generator).uniform(shape, 0.0, 1.0, d.np),
-                   requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 generator=None) -> Tensor:
-    check_device(device)
-    shape, d = _like("randint_like", input, dtype)
-    if high is None:
-        low, high = 0, low
-    data = _randint_values(int(low), int(high), shape, d, generator or default_generator)
-    return _finish(data, requires_grad)
 
 
 # -- Tensor.new_* (dtype defaults to self's, as torch) -------------------------------------------

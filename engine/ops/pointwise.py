@@ -1,5 +1,6 @@
-"""Pointwise ops (unary math, clamp, maximum/minimum, where, comparisons, logic) and their
-derivatives (one place per formula)."""
+"""Pointwise ops: unary math (exp, log, sqrt, trig, rounding, ...), relu/square/nan_to_num and
+their derivatives (one place per formula). clamp/maximum/minimum/where live in clamp.py and the
+comparisons and logic in logical.py; this module re-exports them and binds their methods."""
 from __future__ import annotations
 
 __all__ = ["exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "tanh",
@@ -12,23 +13,55 @@ import math
 
 import numpy as np
 
-from .. import _dtype
 from .._tensor import Tensor
 from ..autograd.backends import NP
 from ..autograd.graph import _SAVED_HOOKS, Node, _pack
 from ._util import (
     attach,
     binary_data,
-    broadcast_error,
-    broadcast_error_n,
     float_input,
     grad_enabled,
-    operand,
-    quiet,
     result_dtype,
     wrap,
 )
-from .arithmetic import _cast_grads
+from .clamp import (
+    ClampBackward0,  # noqa: F401 - re-exported
+    ClampBackward1,  # noqa: F401 - re-exported
+    ClampMaxBackward0,  # noqa: F401 - re-exported
+    ClampMaxBackward1,  # noqa: F401 - re-exported
+    ClampMinBackward0,  # noqa: F401 - re-exported
+    ClampMinBackward1,  # noqa: F401 - re-exported
+    MaximumBackward0,
+    MinimumBackward0,
+    WhereBackward0,  # noqa: F401 - re-exported
+    _binary_minmax,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    maximum,
+    minimum,
+    where,
+)
+from .logical import (
+    _and,
+    _dunder_eq,
+    _dunder_ne,
+    _invert,
+    _or,
+    _xor,
+    bitwise_not,
+    eq,
+    ge,
+    gt,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
 
 _make = Tensor._make
 
@@ -389,345 +422,6 @@ def _div_rounding(input, other, rounding_mode):
         attach(out, node)
     return out
 
-
-# -- clamp -------------------------------------------------------------------------------------
-class ClampBackward1(Node):
-    """clamp with Python-number bounds."""
-    __slots__ = ("min", "max")
-
-    def backward(self, F, g):
-        (x,) = self.saved(F)
-        x = F.data(x)
-        lo, hi = self.min, self.max
-        if lo is not None and hi is not None:
-            mask = (x >= lo) & (x <= hi)
-        elif lo is not None:
-            mask = x >= lo
-        else:
-            mask = x <= hi
-        return (F.where(mask, g, 0.0),)
-
-
-class ClampMinBackward0(ClampBackward1):
-    __slots__ = ()
-
-
-class ClampMaxBackward0(ClampBackward1):
-    __slots__ = ()
-
-
-class ClampBackward0(Node):
-    """clamp with tensor bounds: edges (input, min, max)."""
-    __slots__ = ("shapes", "dtypes")
-    bounds = (1, 2)  # which of (min, max) have an edge
-
-    def backward(self, F, g):
-        x, lo, hi = self.saved(F)
-        x = F.data(x)
-        lo = F.data(lo) if lo is not None else None
-        hi = F.data(hi) if hi is not None else None
-        # clamp is min(max(x, lo), hi): ties go to x, and lo > hi sends everything to hi
-        m = x if lo is None else np.maximum(x, lo)
-        below_hi = True if hi is None else m <= hi
-        masks = {0: (True if lo is None else x >= lo) & below_hi,
-                 1: (x < lo) & below_hi if lo is not None else None,
-                 2: m > hi if hi is not None else None}
-        shp = g.shape
-        grads = []
-        for edge, b in enumerate((0,) + self.bounds):
-            gb = None
-            if self.needs(edge):
-                mask = np.broadcast_to(masks[b], shp)
-                gb = F.sum_to(F.where(mask, g, 0.0), self.shapes[b])
-                if F.data(gb).dtype != self.dtypes[b]:  # mixed dtypes: back to the input's
-                    gb = F.to_dtype(gb, self.dtypes[b])
-            grads.append(gb)
-        return tuple(grads)
-
-
-class ClampMinBackward1(ClampBackward0):
-    __slots__ = ()
-    bounds = (1,)
-
-
-class ClampMaxBackward1(ClampBackward0):
-    __slots__ = ()
-    bounds = (2,)
-
-
-def _clamp_scalar(input, lo, hi, node_cls):
-    x = input._data
-    if x.dtype.kind in "iub":  # torch's result type: bool.clamp(0) is int64, int.clamp(.5) float
-        dt = result_dtype(input, lo, hi).np
-        if dt.kind == "b":
-            which = "" if lo is not None and hi is not None else "_min" if hi is None else "_max"
-            raise NotImplementedError(f"\"clamp{which}_scalar_cpu\" not implemented for 'Bool'")
-        if dt != x.dtype:
-            x = x.astype(dt)
-    out = x
-    if lo is not None:
-        out = np.maximum(out, lo)
-    if hi is not None:
-        out = np.minimum(out, hi)
-    out = wrap(np.asarray(out, dtype=x.dtype))
-    if grad_enabled[0] and input._requires_grad:
-        node = node_cls((input,))
-        node.min, node.max = lo, hi
-        node.save(input)
-        attach(out, node)
-    return out
-
-
-def _clamp_tensor(input, lo, hi, node_cls):
-    dt = result_dtype(*[t for t in (input, lo, hi) if t is not None]).np
-    if dt.kind == "b":
-        raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
-    x = input._data.astype(dt, copy=False)
-    out = x
-    try:
-        if lo is not None:
-            out = np.maximum(out, lo._data.astype(dt, copy=False))
-        if hi is not None:
-            out = np.minimum(out, hi._data.astype(dt, copy=False))
-    except ValueError:
-        raise broadcast_error_n(*[t._data.shape for t in (input, lo, hi)
-                                  if t is not None]) from None
-    out = wrap(np.asarray(out))
-    ts = (input, lo, hi)
-    if grad_enabled[0] and any(t is not None and t._requires_grad for t in ts):
-        node = node_cls((input,) + tuple(ts[b] for b in node_cls.bounds))
-        node.shapes = tuple(np.shape(t._data) if t is not None else () for t in ts)
-        node.dtypes = tuple(t._data.dtype if t is not None else None for t in ts)
-        node.save(input, lo, hi)
-        attach(out, node)
-    return out
-
-
-def clamp(input, min=None, max=None):  # noqa: A002 - torch's names
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
-    if lo_t or hi_t:
-        if (min is not None and not lo_t) or (max is not None and not hi_t):
-            raise TypeError(
-                "clamp() received an invalid combination of arguments - got (Tensor, "
-                f"max={type(max).__name__ if not hi_t else 'Tensor'}, "
-                f"min={type(min).__name__ if not lo_t else 'Tensor'}), but expected one of:\n"
-                " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
-                " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
-        return _clamp_tensor(input, min, max, ClampBackward0)
-    return _clamp_scalar(input, min, max, ClampBackward1)
-
-
-clip = clamp
-
-
-def clamp_min(input, min):  # noqa: A002
-    if isinstance(min, Tensor):
-        return _clamp_tensor(input, min, None, ClampMinBackward1)
-    return _clamp_scalar(input, min, None, ClampMinBackward0)
-
-
-def clamp_max(input, max):  # noqa: A002
-    if isinstance(max, Tensor):
-        return _clamp_tensor(input, None, max, ClampMaxBackward1)
-    return _clamp_scalar(input, None, max, ClampMaxBackward0)
-
-
-def _record_dtypes(node, out, a, b) -> None:
-    """Mixed-dtype operands: torch casts each gradient back to its input's dtype."""
-    od = out._data.dtype
-    da = a._data.dtype if isinstance(a, Tensor) else od
-    db = b._data.dtype if isinstance(b, Tensor) else od
-    if da != od or db != od:
-        node.dtypes = (da, db)
-
-
-# -- maximum / minimum -----------------------------------------------------------------------
-class MaximumBackward0(Node):
-    """Ties send half the gradient to each side, as torch."""
-    __slots__ = ("shapes",)
-    dtypes = None
-
-    def backward(self, F, g):
-        a, b = self.saved(F)
-        a, b = F.data(a), F.data(b)
-        dt = g.dtype if not F.is_tensor else g._data.dtype
-        wa = self._weight(a, b).astype(dt)
-        sa, sb = self.shapes
-        ga = F.sum_to(g * F.const(wa), sa) if self.needs(0) else None
-        gb = F.sum_to(g * F.const(1 - wa), sb) if self.needs(1) else None
-        return _cast_grads(self, F, ga, gb)
-
-    @staticmethod
-    def _weight(a, b):
-        return (a > b) + 0.5 * (a == b)
-
-
-class MinimumBackward0(MaximumBackward0):
-    __slots__ = ()
-
-    @staticmethod
-    def _weight(a, b):
-        return (a < b) + 0.5 * (a == b)
-
-
-def _binary_minmax(input, other, np_fn, node_cls, pos=2):
-    if not isinstance(other, Tensor):
-        raise TypeError(
-            f"{np_fn.__name__}(): argument 'other' (position {pos}) must be Tensor, not "
-            f"{type(other).__name__}")
-    xa, xb = binary_data(input, other)
-    try:
-        out = wrap(quiet(np_fn, xa, xb))
-    except ValueError:
-        raise broadcast_error(xa.shape, xb.shape) from None
-    if grad_enabled[0] and (input._requires_grad or other._requires_grad):
-        node = node_cls((input, other))
-        node.shapes = (xa.shape, xb.shape)
-        _record_dtypes(node, out, input, other)
-        node.save(input, other)
-        attach(out, node)
-    return out
-
-
-def maximum(input, other):
-    return _binary_minmax(input, other, np.maximum, MaximumBackward0)
-
-
-def minimum(input, other):
-    return _binary_minmax(input, other, np.minimum, MinimumBackward0)
-
-
-# -- where -------------------------------------------------------------------------------------
-class WhereBackward0(Node):
-    __slots__ = ("cond", "shapes")
-    saves = False
-    dtypes = None
-
-    def backward(self, F, g):
-        sa, sb = self.shapes
-        c = np.broadcast_to(self.cond, g.shape)
-        ga = F.sum_to(F.where(c, g, 0.0), sa) if self.needs(0) else None
-        gb = F.sum_to(F.where(c, 0.0, g), sb) if self.needs(1) else None
-        return _cast_grads(self, F, ga, gb)
-
-
-def where(condition, input=None, other=None):
-    if input is None and other is None:
-        return tuple(wrap(i) for i in np.nonzero(condition._data))
-    input, other = operand(input), operand(other)
-    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if c.dtype.kind != "b":
-        raise RuntimeError(
-            f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{_dtype.from_numpy_dtype(c.dtype).name.capitalize()}")
-    dt = result_dtype(input, other).np
-    xa = input._data if isinstance(input, Tensor) else input
-    xb = other._data if isinstance(other, Tensor) else other
-    try:
-        out = wrap(np.asarray(np.where(c, xa, xb), dtype=dt))
-    except ValueError:
-        raise broadcast_error_n(c.shape, np.shape(xa), np.shape(xb)) from None
-    ta, tb = isinstance(input, Tensor), isinstance(other, Tensor)
-    if grad_enabled[0] and ((ta and input._requires_grad) or (tb and other._requires_grad)):
-        node = WhereBackward0((input if ta else None, other if tb else None))
-        node.cond = c
-        node.shapes = (np.shape(xa), np.shape(xb))
-        _record_dtypes(node, out, input, other)
-        attach(out, node)
-    return out
-
-
-# -- comparisons and logic (no gradient) -------------------------------------------------------
-def _compare(np_fn):
-    def op(input, other):
-        xa, xb = binary_data(input, operand(other))
-        try:
-            return wrap(np.asarray(np_fn(xa, xb)))
-        except ValueError:
-            raise broadcast_error(np.shape(xa), np.shape(xb)) from None
-    return op
-
-
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
-
-
-def _dunder_eq(self, other):
-    if other is None:
-        return False
-    return eq(self, other)
-
-
-def _dunder_ne(self, other):
-    if other is None:
-        return True
-    return ne(self, other)
-
-
-def _logical(np_fn):
-    name = np_fn.__name__
-
-    def op(input, other, _pos=2):
-        # torch's argument parser: both operands must be Tensors (the method's other is
-        # position 1)
-        for arg, what, pos in ((input, "input", 1), (other, "other", _pos)):
-            if not isinstance(arg, Tensor):
-                raise TypeError(f"{name}(): argument '{what}' (position {pos}) must be Tensor, "
-                                f"not {type(arg).__name__}")
-        try:
-            return wrap(np.asarray(np_fn(input._data, other._data)))
-        except ValueError:
-            raise broadcast_error(input._data.shape, other._data.shape) from None
-    return op
-
-
-logical_and = _logical(np.logical_and)
-logical_or = _logical(np.logical_or)
-logical_xor = _logical(np.logical_xor)
-
-
-def logical_not(input):
-    return wrap(np.logical_not(input._data))
-
-
-def bitwise_not(input):
-    x = input._data
-    if x.dtype.kind not in "iub":
-        names = {"float32": "Float", "float64": "Double", "float16": "Half"}
-        raise NotImplementedError(
-            f'"bitwise_not_cpu" not implemented for \'{names.get(x.dtype.name, x.dtype.name)}\'')
-    return wrap(np.invert(x))
-
-
-def _invert(input):
-    """``~t``: Python's operator has its own text in torch (the function form's differs)."""
-    if input._data.dtype.kind not in "iub":
-        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
-                        "tensors")
-    return bitwise_not(input)
-
-
-def _bitwise(np_fn, cname):
-    def op(self, other):
-        other = operand(other)
-        xa, xb = binary_data(self, other)
-        if np.asarray(xa).dtype.kind == "f":
-            dt = _dtype.from_numpy_dtype(np.asarray(xa).dtype).name
-            raise NotImplementedError(
-                f'"{cname}_cpu" not implemented for \'{"Float" if dt == "float32" else "Double"}\'')
-        return wrap(np.asarray(np_fn(xa, xb)))
-    return op
-
-
-_and = _bitwise(np.bitwise_and, "bitwise_and")
-_or = _bitwise(np.bitwise_or, "bitwise_or")
-_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
 
 METHODS = {name: globals()[name] for name in __all__ if name != "where"}
 METHODS.update({name: (lambda f: lambda self, other: f(self, other, 1))(globals()[name])

@@ -117,18 +117,37 @@ def _bind(call):
 
 def bind(call) -> Bound:
     """Raises ScriptImportError naming the line and what is missing."""
-    key = catalog_key(call.api)
-    if key is None:
-        if call.api.startswith("autograd.Function:"):
-            raise ScriptImportError(
-                f"{display(call.api)} is not imported: a user-defined backward formula has no "
-                "catalog node (write its forward with torch ops to see it on the canvas)",
-                call.line, "refused")
-        raise ScriptImportError(f"{display(call.api)} has no catalog node", call.line,
-                                "unsupported")
+    key = _catalog_key_of(call)
     spec = catalog.CATALOG[key]
-    name = call.api.split(".", 1)[1]
     values, defaults = _bind(call)
+    _rewrite_method_forms(call.api.split(".", 1)[1], values)
+    _rewrite_torch_forms(key, spec, values)
+    inputs = _take_inputs(call, spec, values)
+    params = _take_params(call, spec, values)
+    _refuse_leftovers(call, key, values, defaults)
+    try:
+        params = catalog.validate_params(spec, params)
+    except ParamError as e:
+        raise ScriptImportError(f"{display(call.api)}: {e}", call.line, "unsupported") from None
+    return Bound(key, inputs, params)
+
+
+def _catalog_key_of(call) -> str:
+    """The catalog row for the call, or the refusal that says why there is none."""
+    key = catalog_key(call.api)
+    if key is not None:
+        return key
+    if call.api.startswith("autograd.Function:"):
+        raise ScriptImportError(
+            f"{display(call.api)} is not imported: a user-defined backward formula has no "
+            "catalog node (write its forward with torch ops to see it on the canvas)",
+            call.line, "refused")
+    raise ScriptImportError(f"{display(call.api)} has no catalog node", call.line,
+                            "unsupported")
+
+
+def _rewrite_method_forms(name: str, values: dict) -> None:
+    """Method spellings whose arguments the catalog row names differently."""
     if name in _REVERSED:  # x.__rsub__(y) is y - x
         values["input"], values["other"] = values.get("other"), values.get("input")
     if name in ("view_as", "reshape_as"):
@@ -139,6 +158,11 @@ def bind(call) -> Bound:
             v = values.pop("max", None)
         values.update({"min": v, "max": None} if name == "clamp_min" else
                       {"min": None, "max": v})
+
+
+def _rewrite_torch_forms(key: str, spec, values: dict) -> None:
+    """torch's alternative spellings of one argument: unbiased= for correction=, varargs
+    shapes, __rpow__'s operand."""
     if key in ("var", "std"):
         correction, unbiased = values.pop("correction", None), values.pop("unbiased", None)
         values["correction"] = correction if correction is not None else (
@@ -149,6 +173,11 @@ def bind(call) -> Bound:
             values[vararg] = tuple(v[0])
     if spec.port("exponent") is not None and "other" in values and "exponent" not in values:
         values["exponent"] = values.pop("other")  # __rpow__'s operand
+
+
+def _take_inputs(call, spec, values: dict) -> dict:
+    """The row's input ports, popped from ``values``: tensors, numbers (a literal, or the
+    row's ``scalar`` param) or None for an optional port."""
     inputs = {}
     for port in spec.inputs:
         v = values.pop(port.name, None)
@@ -168,6 +197,11 @@ def bind(call) -> Bound:
         else:
             raise ScriptImportError(f"{display(call.api)}: {port.name}={v!r} is not a tensor",
                                     call.line, "unsupported")
+    return inputs
+
+
+def _take_params(call, spec, values: dict) -> dict:
+    """The row's params, popped from ``values`` (a tensor has no place in a param)."""
     params = {}
     for p in spec.params:
         if p.name in values:
@@ -179,7 +213,12 @@ def bind(call) -> Bound:
             if isinstance(v, tuple) and p.kind in ("shape", "dims"):
                 v = tuple(int(x) for x in v)
             params[p.name] = v
-    for n, v in values.items():  # arguments the node has no place for: default or refuse
+    return params
+
+
+def _refuse_leftovers(call, key: str, values: dict, defaults: dict) -> None:
+    """Arguments the node has no place for: fine at their default, else refused."""
+    for n, v in values.items():
         if n == "scalar" or v is None or v is False or _same(v, defaults.get(n)):
             continue
         if n in ("dtype", "memory_format", "out", "_stacklevel", "size_average", "reduce"):
@@ -187,11 +226,6 @@ def bind(call) -> Bound:
                 continue
         raise ScriptImportError(f"{display(call.api)}: {n}={v!r} has no place in the "
                                 f"catalog's {key} node", call.line, "unsupported")
-    try:
-        params = catalog.validate_params(spec, params)
-    except ParamError as e:
-        raise ScriptImportError(f"{display(call.api)}: {e}", call.line, "unsupported") from None
-    return Bound(key, inputs, params)
 
 
 def _same(a, b) -> bool:
