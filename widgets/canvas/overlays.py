@@ -1,6 +1,7 @@
 """What the canvas shows over the graph, apart from the graph itself: the highlighted
 backward DAG of a root (narrowed to one leaf's paths on hover), NaN/Inf anomaly marks, and
-the step-through state (gradients on wires, each leaf's .grad at that step).
+the step-through state (gradients on wires, each leaf's .grad at that step) and the
+executor's results shown on the items (set_results: shape, grad_fn, which wires carry grad).
 
 A mixin of GraphScene: it reads the scene's item maps and never touches the document.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from engine.document import roots as _roots
 
-from .items import NodeItem
+from .items import NodeItem, WireItem
 
 
 def _reach(start, edges) -> set:
@@ -24,7 +25,7 @@ def _reach(start, edges) -> set:
 
 
 class OverlayMixin:
-    """Backward-DAG highlight, anomaly marks and step-through display of a GraphScene."""
+    """Backward-DAG highlight, anomaly marks, step-through and results display of a GraphScene."""
 
     def _init_overlays(self) -> None:
         self.auto_dag = True  # a single selected root shows its DAG by itself
@@ -210,6 +211,57 @@ class OverlayMixin:
 
     def step_state(self):
         return self._step
+
+    # ------------------------------------------------------------------ results / display
+    def set_results(self, results: dict | None, changed=None) -> None:
+        """Display-only executor data: shape, dtype, grad_fn, error/blocked per node.
+        ``changed`` (node ids: what the forward recomputed, whose .grad a backward wrote)
+        limits the update to those nodes and their wires: an edit costs O(changed), not
+        O(N). None updates everything."""
+        self._results = results
+        get = results.get if results else (lambda _nid: None)
+        if changed is None:
+            for nid, item in self._nodes.items():
+                item.set_result(get(nid))
+            for item in self._wires.values():
+                self._style_wire(item)
+            self.groups.results_changed()
+            return
+        nodes = self._nodes
+        wires = {}
+        for nid in changed:
+            item = nodes.get(nid)
+            if item is None:
+                continue
+            item.set_result(get(nid))
+            for w in item.wires_in.values():
+                if w is not None:
+                    wires[id(w)] = w
+            for w in item.wires_out:
+                wires[id(w)] = w
+        for w in wires.values():
+            self._style_wire(w)
+        self.groups.results_changed()
+
+    def _style_wire(self, item: WireItem) -> None:
+        res = self._results
+        if not res:
+            item.set_carries_grad(None)
+            return
+        a, b = res.get(item.wire.src), res.get(item.wire.dst)
+        if a is None or b is None:
+            item.set_carries_grad(None)
+            return
+        port = item.dst.spec.port(item.wire.port) if item.dst.spec is not None else None
+        diff = getattr(port, "differentiable", True)
+        item.set_carries_grad(bool(a.requires_grad and b.requires_grad and diff))
+
+    def set_emphasis(self, nodes=None, wires=None) -> None:
+        """Highlight these nodes/wires and dim the rest; None clears (= set_highlight)."""
+        if nodes is None and wires is None:
+            self.clear_highlight()
+        else:
+            self.set_highlight(nodes, wires)
 
 
 def grad_label(g) -> str:

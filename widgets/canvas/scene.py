@@ -5,7 +5,7 @@ The scene never mutates the document. Mouse events go to the active interaction
 intent signal (connectRequested, reconnectRequested, nodesMoved, nodesRegrouped, ...) that the
 app turns into one undoable command; the command changes the model, whose events come back
 here and update the items. What is drawn over the graph (DAG highlight, anomaly marks,
-step-through) is in overlays.py.
+step-through) and the executor's results on the items are in overlays.py.
 """
 from __future__ import annotations
 
@@ -318,57 +318,6 @@ class GraphScene(OverlayMixin, QGraphicsScene):
         if not self.sceneRect().contains(r.adjusted(-200, -200, 200, 200)):
             m = SCENE_MARGIN
             self.setSceneRect(self.sceneRect().united(r.adjusted(-m, -m, m, m)))
-
-    # ------------------------------------------------------------------ results / display
-    def set_results(self, results: dict | None, changed=None) -> None:
-        """Display-only executor data: shape, dtype, grad_fn, error/blocked per node.
-        ``changed`` (node ids: what the forward recomputed, whose .grad a backward wrote)
-        limits the update to those nodes and their wires: an edit costs O(changed), not
-        O(N). None updates everything."""
-        self._results = results
-        get = results.get if results else (lambda _nid: None)
-        if changed is None:
-            for nid, item in self._nodes.items():
-                item.set_result(get(nid))
-            for item in self._wires.values():
-                self._style_wire(item)
-            self.groups.results_changed()
-            return
-        nodes = self._nodes
-        wires = {}
-        for nid in changed:
-            item = nodes.get(nid)
-            if item is None:
-                continue
-            item.set_result(get(nid))
-            for w in item.wires_in.values():
-                if w is not None:
-                    wires[id(w)] = w
-            for w in item.wires_out:
-                wires[id(w)] = w
-        for w in wires.values():
-            self._style_wire(w)
-        self.groups.results_changed()
-
-    def _style_wire(self, item: WireItem) -> None:
-        res = self._results
-        if not res:
-            item.set_carries_grad(None)
-            return
-        a, b = res.get(item.wire.src), res.get(item.wire.dst)
-        if a is None or b is None:
-            item.set_carries_grad(None)
-            return
-        port = item.dst.spec.port(item.wire.port) if item.dst.spec is not None else None
-        diff = getattr(port, "differentiable", True)
-        item.set_carries_grad(bool(a.requires_grad and b.requires_grad and diff))
-
-    def set_emphasis(self, nodes=None, wires=None) -> None:
-        """Highlight these nodes/wires and dim the rest; None clears (= set_highlight)."""
-        if nodes is None and wires is None:
-            self.clear_highlight()
-        else:
-            self.set_highlight(nodes, wires)
 
     # ------------------------------------------------------------------ no_grad frames
     def request_region(self) -> bool:
