@@ -35,6 +35,8 @@ def restore_app_globals():
         app.setStyleSheet(sheet)
         app.setPalette(palette)
         app.setStyle(style)
+    if app is None:  # a test that made no QApplication (the CLI's) themed nothing;
+        return       # measuring fonts without one aborts Qt
     from widgets import theme
     theme.set_theme("dark")
     from widgets.canvas import style as canvas_style
