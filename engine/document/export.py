@@ -203,7 +203,7 @@ def to_script(document, module: str = "torch", literal_values: bool = False,
         lines += ["torch.set_grad_enabled(False)  # the document's global grad mode", ""]
     lines += _graph_lines(w, literal_values)
     call = backward_call(document, results) if backward else None
-    grads = [nid for nid in w.order if _prints_grad(document, nid, results)] if call else []
+    grads = [nid for nid in w.print_order if _prints_grad(document, nid, results)] if call else []
     if prints == "simple":  # the GUI's code panel: plain print(w.grad) lines
         lines += _simple_backward(w, call, grads, builtins)
     elif prints:  # the very text `gradcanvas run --backward` prints: diff the two
@@ -229,6 +229,10 @@ class _Writer:
         self.region_of = _region_of(document)
         self.chains = _chains(document)  # module groups: a comment above their ops
         self.order = _order(document, self.region_of, self.chains)
+        # the prints follow `gradcanvas run`'s order (topological), not the code's, which
+        # groups regions together: the two outputs must diff clean
+        rank = {nid: i for i, nid in enumerate(document.topological_order())}
+        self.print_order = sorted(self.order, key=rank.__getitem__)
 
 
 def _header(module: str, taken: set) -> tuple[list, tuple]:
@@ -333,7 +337,8 @@ def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
             f"def {show_grad}(name, t):",
             f'    {pr}(f"{{name}}.grad =", f"{{t.grad!r}}".replace("\\n", "\\n" + " " * '
             f'({ln}(name) + 8)))', ""]
-    return lines + [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})' for nid in w.order] \
+    return lines + [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})'
+                               for nid in w.print_order] \
         + [""]
 
 

@@ -293,3 +293,28 @@ def test_warnings_are_one_line_and_numpy_notes_are_silent(tmp_path, capsys):
 def test_check_counts_read_as_english(capsys):
     code, out, _ = call(capsys, "check", EXAMPLES / "no_grad_detach.json")
     assert code == 0 and out.endswith(": ok (10 nodes, 11 wires, 1 region)\n")
+
+
+def test_engine_export_prints_in_runs_order_when_a_region_groups_the_code():
+    """The code writes a no_grad region's members together; its prints still follow `run`'s
+    topological order (hypothesis found u1 printed before u0)."""
+    d = Document()
+    s0 = d.add_node("randn", "s0", {"shape": []}, requires_grad=True)
+    u0 = d.add_node("exp", "u0")
+    u1 = d.add_node("exp", "u1")
+    out = d.add_node("sum", "out")
+    for n in (u0, u1):
+        d.connect(s0.id, n.id, "input")
+    d.connect(u0.id, out.id, "input")
+    d.add_region("r", members=[s0.id, u1.id])
+    d.settings.root = out.id
+    ex = Executor(d)
+    ex.forward()
+    script = export.to_script(d, module="engine", results=ex.results)
+    err = ex.backward()
+    assert err is None
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        cli.print_run(d, ex.results, d.settings.root, err)
+    assert script.index("u1 = ") < script.index("u0 = ")  # the case: region code first
+    assert exec_output(script) == buf.getvalue()
