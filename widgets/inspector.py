@@ -15,7 +15,7 @@ import re
 import sys
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -85,6 +85,13 @@ class InspectorWidget(QWidget):
         self.splitter.setStretchFactor(1, 0)
         self.splitter.splitterMoved.connect(self._user_split)
         self._split_by_user = False
+        self._fitting = False
+        self._rich_views = False
+        # re-split once the layouts have settled (a page's wrapped labels, new heatmaps)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_split)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.splitter)
@@ -313,7 +320,7 @@ class InspectorWidget(QWidget):
             self.grad_text = self.grad_view.text_view
             for v in (self.value_view, self.grad_view):
                 v.layout().setContentsMargins(0, 0, 0, 0)
-                v.sizeChanged.connect(self._fit_split)
+                v.sizeChanged.connect(self._fit_later)
         else:
             self.value_view, self.grad_view = QPlainTextEdit(pane), QPlainTextEdit(pane)
             for v in (self.value_view, self.grad_view):
@@ -346,20 +353,61 @@ class InspectorWidget(QWidget):
 
     def _fit_split(self) -> None:
         """Give the tensor pane the height it asks for (what value and .grad need, compact
-        heatmaps included), the params page the rest but at least MIN_PARAMS_HEIGHT."""
-        if self._split_by_user or not self.tensor_pane.isVisibleTo(self):
+        heatmaps included), the params page the rest but at least MIN_PARAMS_HEIGHT. Room
+        left over once the params are all in view goes to the heatmaps' rows."""
+        if self._fitting or self._split_by_user or not self.tensor_pane.isVisibleTo(self):
             return
         total = self.splitter.height() - self.splitter.handleWidth()
         if total <= 0:
             return
-        want = self.tensor_pane.sizeHint().height()
-        pane = max(0, min(want, total - MIN_PARAMS_HEIGHT))
-        if self.splitter.sizes() != [total - pane, pane]:
-            self.splitter.setSizes([total - pane, pane])
+        self._fitting = True  # resizing the heatmaps re-enters through sizeChanged
+        try:
+            if self._rich_views:
+                self._grow_heatmaps(total)
+            want = self._pane_height()
+            pane = max(0, min(want, total - MIN_PARAMS_HEIGHT))
+            if self.splitter.sizes() != [total - pane, pane]:
+                self.splitter.setSizes([total - pane, pane])
+        finally:
+            self._fitting = False
+
+    def _grow_heatmaps(self, total: int) -> None:
+        from widgets.tensor_view import HEATMAP_ROW_PX
+        views = (self.value_view, self.grad_view)
+        for v in views:
+            v.set_row_px(HEATMAP_ROW_PX)  # compact first: what the pane needs at least
+        rows = sum(v.heatmap_rows() for v in views)
+        params = max(MIN_PARAMS_HEIGHT, self._params_height())
+        spare = total - params - self._pane_height()
+        if rows and spare > 0:
+            for v in views:
+                v.set_row_px(HEATMAP_ROW_PX + spare // rows)
+
+    def _pane_height(self) -> int:
+        """The tensor pane's preferred height now (the layouts cache theirs until told)."""
+        for v in (self.value_view, self.grad_view):
+            if v is not None and v.layout() is not None:
+                v.layout().invalidate()
+        self._pane_layout.invalidate()
+        return self.tensor_pane.sizeHint().height()
+
+    def _params_height(self) -> int:
+        """The params page's height at the scroll area's width (wrapped labels included)."""
+        page = self.scroll.widget()
+        if page is None:
+            return 0
+        lay = page.layout()
+        if lay is not None and lay.hasHeightForWidth():
+            return lay.totalHeightForWidth(self.scroll.viewport().width())
+        return page.sizeHint().height()
+
+    def _fit_later(self) -> None:
+        self._fit_timer.start()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_split()
+        self._fit_later()  # and again once the page has its new width
 
     def _show_result(self) -> None:
         r = self.result
@@ -368,7 +416,7 @@ class InspectorWidget(QWidget):
             self._show_tensors(None)
             self.value_text.setPlainText("")
             self.grad_text.setPlainText("")
-            self._fit_split()
+            self._fit_later()
             return
         if getattr(r, "error", None):
             self.result_label.setText(f"<span style='color:#ef5b5b'>{_esc(r.error)}</span>")
@@ -382,7 +430,7 @@ class InspectorWidget(QWidget):
                 f"requires_grad={r.requires_grad} · is_leaf={r.is_leaf} · "
                 f"grad_fn={r.grad_fn}{leaf_note}")
         self._show_tensors(r)
-        self._fit_split()
+        self._fit_later()
 
     def _show_tensors(self, r) -> None:
         name = self.document.nodes[self.node_id].name if self.document is not None and \

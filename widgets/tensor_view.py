@@ -33,14 +33,15 @@ from . import colormaps, theme
 from .fonts import monospace_font
 
 MAX_TEXT_LINES = 8     # a longer printout scrolls inside its box
-HEATMAP_ROW_PX = 12    # per heatmap row, until HEATMAP_MAX
+HEATMAP_ROW_PX = 12    # per heatmap row, until HEATMAP_MAX (more when the inspector has room)
+HEATMAP_ROW_MAX_PX = 22
 HEATMAP_AXES_PX = 32   # the bottom axis and the margins
 HEATMAP_MIN, HEATMAP_MAX = 56, 130
 
 
-def heatmap_height(rows: int) -> int:
+def heatmap_height(rows: int, row_px: int = HEATMAP_ROW_PX) -> int:
     """The plot's height for a heatmap of `rows` rows: compact, and capped."""
-    return max(HEATMAP_MIN, min(HEATMAP_MAX, rows * HEATMAP_ROW_PX + HEATMAP_AXES_PX))
+    return max(HEATMAP_MIN, min(HEATMAP_MAX, rows * row_px + HEATMAP_AXES_PX))
 
 
 def _mono_font() -> QFont:
@@ -60,6 +61,7 @@ class TensorView(QWidget):
         self._index_prefix: tuple = ()           # leading zeros of an N-d slice
         self._ndim = 0
         self._kind = "value"
+        self.row_px = HEATMAP_ROW_PX
         self.title = ""
         self.hover_text = ""
 
@@ -210,10 +212,32 @@ class TensorView(QWidget):
         self.colorbar.setColorMap(colormaps.pg_colormap(kind))
         self.colorbar.setLevels(lims)
         _index_ticks(self.plot.getAxis("bottom"), a2.shape[1])
-        _index_ticks(self.plot.getAxis("left"), a2.shape[0] if data.ndim > 1 else 0)
         self.plot.setRange(xRange=(0, a2.shape[1]), yRange=(0, a2.shape[0]), padding=0.02)
-        self.plot_widget.setFixedHeight(heatmap_height(a2.shape[0]))
+        self._size_heatmap()
         self.plot_widget.show()
+
+    def heatmap_rows(self) -> int:
+        """Rows of the heatmap shown (0: none)."""
+        return 0 if self._array is None else self._array.shape[0]
+
+    def set_row_px(self, px: int) -> None:
+        """Pixels per heatmap row (the inspector gives more when it has the room)."""
+        px = max(HEATMAP_ROW_PX, min(HEATMAP_ROW_MAX_PX, int(px)))
+        if px != self.row_px:
+            self.row_px = px
+            self._size_heatmap()
+
+    def _size_heatmap(self) -> None:
+        if self._array is None:
+            return
+        rows = self._array.shape[0]
+        height = heatmap_height(rows, self.row_px)
+        # row labels at least a text line apart (0, 2, 4 when rows are narrow)
+        line = self.fontMetrics().height()  # pyqtgraph's tick labels use the widget font
+        px_per_row = (height - HEATMAP_AXES_PX) / max(1, rows)
+        _index_ticks(self.plot.getAxis("left"), rows if self._ndim > 1 else 0,
+                     min_step=-(-line // max(1, int(px_per_row))))
+        self.plot_widget.setFixedHeight(height)
 
     def cell_text(self, row: int, col: int) -> str:
         """'title[i, j] = v' for a heatmap cell (index in the tensor's own dimensions)."""
@@ -244,9 +268,9 @@ class TensorView(QWidget):
             QToolTip.hideText()
 
 
-def _index_ticks(axis, n: int) -> None:
-    """Integer indices under the cell centres (about 10 labels at most)."""
-    step = max(1, -(-n // 10))
+def _index_ticks(axis, n: int, min_step: int = 1) -> None:
+    """Integer indices under the cell centres (about 10 labels at most, `min_step` apart)."""
+    step = max(1, min_step, -(-n // 10))
     axis.setTicks([[(i + 0.5, str(i)) for i in range(0, n, step)], []])
 
 

@@ -86,6 +86,10 @@ def test_value_and_grad_of_w_both_in_view_after_backward(qtbot, win, size):
     # every line of w and w.grad (5 rows) is shown: their boxes have nothing to scroll
     for text in (insp.value_text, insp.grad_text):
         assert text.verticalScrollBar().maximum() == 0, text.objectName()
+    # room goes to the heatmaps only once the params need no scrolling
+    from widgets.tensor_view import HEATMAP_ROW_PX
+    if insp.scroll.verticalScrollBar().maximum() > 2:
+        assert insp.value_view.row_px == insp.grad_view.row_px == HEATMAP_ROW_PX
     # the params page keeps the node's name and its flags in view
     page = insp.scroll.viewport()
     assert page.isVisible()

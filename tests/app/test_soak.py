@@ -44,6 +44,7 @@ def soak_window(bench, dialogs, qtbot, monkeypatch):
     bench.close_window(w)
 
 
+@pytest.mark.filterwarnings("ignore:Using a target size:UserWarning")  # torch warns the same
 def test_a_300_action_session_keeps_its_counts_flat(bench, soak_window):
     session = bench.Session(soak_window, seed=9)
     samples = {}
