@@ -3,8 +3,8 @@ such as the autograd controls asks for through the host interface (app/autograd/
 actions, a menu, a toolbar, status widgets and docks."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMenu, QUndoView
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMenu, QTabBar, QUndoView
 
 from engine.document import catalog
 
@@ -124,6 +124,18 @@ class DocksMixin:
             self.restoreGeometry(geo)
         if state is not None:
             self.restoreState(state)
+        self._drop_forgotten_tab_bars()
+
+    def _drop_forgotten_tab_bars(self) -> None:
+        """Tabifying a second group of docks while the window is hidden (the inspector and
+        the backward graph, once log/history/code are tabs) leaves Qt (6.11) with spare
+        copies of the group's tab bar, which it only deleteLater()s. Until the event loop
+        turns they show with the window, where the group's bar was when it was built: the
+        clipped "Inspe..." over the bottom docks in a 1440x900 screenshot. The layout retires
+        the last of them when it is first applied: apply it, then delete them now."""
+        self.layout().activate()
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            QCoreApplication.sendPostedEvents(bar, QEvent.Type.DeferredDelete.value)
 
     def register_actions(self, actions: dict, prefix: str) -> None:
         """An add-on's actions: window shortcuts, Help > Shortcuts and theme re-tinting."""

@@ -1,5 +1,10 @@
 """The inspector: the selected node's name, flags and parameters, and its value and gradient.
 
+Two panes in a vertical splitter (as Qt Creator's and napari's side panels do): the params
+page scrolls on top; the value and .grad panels sit below it, sized to what they show, so
+both stay in view whatever the op's param list (issue 9: at 1440x900 the .grad of `w` was
+eleven wheel notches down). A splitter the user dragged keeps the user's sizes.
+
 Editors are built from the op's catalog Params. The inspector never writes the model: every edit
 is an intent (paramEdited / renamed / flagEdited) that the app turns into an undoable command;
 it emits on every change so the app can merge consecutive edits of one field into one step.
@@ -10,7 +15,7 @@ import re
 import sys
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -21,6 +26,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +47,7 @@ from widgets.param_editors import (  # noqa: F401 (re-exported: tests and the ap
 )
 from widgets.subscription import follow
 
+MIN_PARAMS_HEIGHT = 140  # the params page keeps room for the title, name and a flag or two
 FLAG_LABELS = (("requires_grad", "requires_grad"), ("retain_grad", "retain_grad"),
                ("frozen_output", "freeze output (detach)"))
 
@@ -58,17 +65,42 @@ class InspectorWidget(QWidget):
         self.editors: dict[str, _Editor] = {}
         self.flag_boxes: dict[str, QCheckBox] = {}
         self._unsubscribe = None
-        self.scroll = QScrollArea(self)
+        self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setMinimumHeight(MIN_PARAMS_HEIGHT)
+        # value, .grad and the "why?" of a None .grad: built once, shown for every node
+        self.tensor_pane = QWidget()
+        self.tensor_pane.setObjectName("tensorPane")
+        self._pane_layout = QVBoxLayout(self.tensor_pane)
+        self._pane_layout.setContentsMargins(8, 4, 8, 4)
+        self._pane_layout.setSpacing(4)
+        self.tensor_pane.hide()
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("inspectorSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.scroll)
+        self.splitter.addWidget(self.tensor_pane)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.splitterMoved.connect(self._user_split)
+        self._split_by_user = False
+        self._fitting = False
+        self._rich_views = False
+        # re-split once the layouts have settled (a page's wrapped labels, new heatmaps)
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_split)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll)
+        outer.addWidget(self.splitter)
         self.mono = monospace_font()
         self.why_provider = None  # node id -> why_none.Explanation (set_why_provider)
         self.why_row = None
         self.saved_provider = None  # node id -> saved_tensors.SavedSummary list
         self.saved_box = None
+        self.value_view = None
         self._build_empty()
 
     # ------------------------------------------------------------------ public
@@ -182,10 +214,6 @@ class InspectorWidget(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         old = self.scroll.takeWidget()
-        for view in (getattr(self, "value_view", None), getattr(self, "grad_view", None)):
-            if view is not None and shiboken6.isValid(view):
-                view.hide()
-                view.setParent(self)  # keep the panels: the old page is deleted below
         if old is not None:
             # a dying page must not send edits (a focus-out editingFinished) for the next node
             for child in old.findChildren(QWidget):
@@ -203,6 +231,7 @@ class InspectorWidget(QWidget):
         label.setWordWrap(True)
         layout.addWidget(label)
         layout.addStretch(1)
+        self.tensor_pane.hide()  # nothing to show: the page gets the whole height
 
     def _build(self) -> None:
         from engine.document import catalog
@@ -259,45 +288,29 @@ class InspectorWidget(QWidget):
         self.result_label.setObjectName("resultSummary")
         self.result_label.setWordWrap(True)
         layout.addWidget(self.result_label)
-        self._tensor_views()
-        for view in (self.value_view, self.grad_view):
-            layout.addWidget(view, 1)
-            view.show()
-        # torch's UserWarning for .grad of a non-leaf (TensorView shows it itself)
-        # parented to the page even when the rich views show the warning themselves and the
-        # label stays out of the layout: a parentless label would be a stray top-level widget
-        self.grad_warning = QLabel(page)
-        self.grad_warning.hide()
-        self.grad_warning.setObjectName("gradWarning")
-        self.grad_warning.setWordWrap(True)
-        self.grad_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if not self._rich_views:
-            layout.addWidget(self.grad_warning)
-        from widgets.why_grad import WhyGradRow
-        opened = self.why_row is not None and shiboken6.isValid(self.why_row) and \
-            self.why_row.opened
-        self.why_row = WhyGradRow(self.why_provider, page, opened)
-        layout.addWidget(self.why_row)
         from widgets.saved_view import SavedTensorsBox
         self.saved_box = SavedTensorsBox(self.saved_provider, page)
         layout.addWidget(self.saved_box)
-        layout.addStretch(0 if self._rich_views else 1)
+        layout.addStretch(1)
+        self._tensor_views()
+        self.tensor_pane.show()
         self._show_result()
 
     def _tensor_views(self) -> None:
         """The value and .grad panels: widgets.tensor_view.TensorView (torch-printed text and
-        a heatmap) when it is available, plain text otherwise. Built once and moved from page
-        to page: pyqtgraph plots are too costly to rebuild on every selection."""
-        if getattr(self, "value_view", None) is not None:
+        a heatmap) when it is available, plain text otherwise. Built once, in the lower pane:
+        pyqtgraph plots are too costly to rebuild on every selection."""
+        if self.value_view is not None:
             return
         try:
             from widgets.tensor_view import TensorView
         except ImportError:  # pragma: no cover - pyqtgraph missing: text only
             TensorView = None  # noqa: N806
         self._rich_views = TensorView is not None
+        pane = self.tensor_pane
         if self._rich_views:
             before = {id(w) for w in QApplication.topLevelWidgets()}
-            self.value_view, self.grad_view = TensorView(), TensorView()
+            self.value_view, self.grad_view = TensorView(pane), TensorView(pane)
             # pyqtgraph builds its context menus without a parent: left alone they outlive
             # the window as top-level widgets. Owned by the inspector, they go with it.
             for w in QApplication.topLevelWidgets():
@@ -305,8 +318,11 @@ class InspectorWidget(QWidget):
                     w.setParent(self, w.windowFlags())
             self.value_text = self.value_view.text_view
             self.grad_text = self.grad_view.text_view
+            for v in (self.value_view, self.grad_view):
+                v.layout().setContentsMargins(0, 0, 0, 0)
+                v.sizeChanged.connect(self._fit_later)
         else:
-            self.value_view, self.grad_view = QPlainTextEdit(), QPlainTextEdit()
+            self.value_view, self.grad_view = QPlainTextEdit(pane), QPlainTextEdit(pane)
             for v in (self.value_view, self.grad_view):
                 v.setReadOnly(True)
                 v.setFont(self.mono)
@@ -316,6 +332,82 @@ class InspectorWidget(QWidget):
         self.grad_view.setObjectName("gradView")
         self.value_text.setObjectName("valueText")
         self.grad_text.setObjectName("gradText")
+        # torch's UserWarning for .grad of a non-leaf (a TensorView shows it itself)
+        self.grad_warning = QLabel(pane)
+        self.grad_warning.hide()
+        self.grad_warning.setObjectName("gradWarning")
+        self.grad_warning.setWordWrap(True)
+        self.grad_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        from widgets.why_grad import WhyGradRow
+        self.why_row = WhyGradRow(self.why_provider, pane)
+        lay = self._pane_layout
+        lay.addWidget(self.value_view)
+        lay.addWidget(self.grad_view)
+        lay.addWidget(self.grad_warning)
+        lay.addWidget(self.why_row)
+        lay.addStretch(1)
+
+    # ------------------------------------------------------------------ the split
+    def _user_split(self, *_args) -> None:
+        self._split_by_user = True
+
+    def _fit_split(self) -> None:
+        """Give the tensor pane the height it asks for (what value and .grad need, compact
+        heatmaps included), the params page the rest but at least MIN_PARAMS_HEIGHT. Room
+        left over once the params are all in view goes to the heatmaps' rows."""
+        if self._fitting or self._split_by_user or not self.tensor_pane.isVisibleTo(self):
+            return
+        total = self.splitter.height() - self.splitter.handleWidth()
+        if total <= 0:
+            return
+        self._fitting = True  # resizing the heatmaps re-enters through sizeChanged
+        try:
+            if self._rich_views:
+                self._grow_heatmaps(total)
+            want = self._pane_height()
+            pane = max(0, min(want, total - MIN_PARAMS_HEIGHT))
+            if self.splitter.sizes() != [total - pane, pane]:
+                self.splitter.setSizes([total - pane, pane])
+        finally:
+            self._fitting = False
+
+    def _grow_heatmaps(self, total: int) -> None:
+        from widgets.tensor_view import HEATMAP_ROW_PX
+        views = (self.value_view, self.grad_view)
+        for v in views:
+            v.set_row_px(HEATMAP_ROW_PX)  # compact first: what the pane needs at least
+        rows = sum(v.heatmap_rows() for v in views)
+        params = max(MIN_PARAMS_HEIGHT, self._params_height())
+        spare = total - params - self._pane_height()
+        if rows and spare > 0:
+            for v in views:
+                v.set_row_px(HEATMAP_ROW_PX + spare // rows)
+
+    def _pane_height(self) -> int:
+        """The tensor pane's preferred height now (the layouts cache theirs until told)."""
+        for v in (self.value_view, self.grad_view):
+            if v is not None and v.layout() is not None:
+                v.layout().invalidate()
+        self._pane_layout.invalidate()
+        return self.tensor_pane.sizeHint().height()
+
+    def _params_height(self) -> int:
+        """The params page's height at the scroll area's width (wrapped labels included)."""
+        page = self.scroll.widget()
+        if page is None:
+            return 0
+        lay = page.layout()
+        if lay is not None and lay.hasHeightForWidth():
+            return lay.totalHeightForWidth(self.scroll.viewport().width())
+        return page.sizeHint().height()
+
+    def _fit_later(self) -> None:
+        self._fit_timer.start()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit_split()
+        self._fit_later()  # and again once the page has its new width
 
     def _show_result(self) -> None:
         r = self.result
@@ -324,6 +416,7 @@ class InspectorWidget(QWidget):
             self._show_tensors(None)
             self.value_text.setPlainText("")
             self.grad_text.setPlainText("")
+            self._fit_later()
             return
         if getattr(r, "error", None):
             self.result_label.setText(f"<span style='color:#ef5b5b'>{_esc(r.error)}</span>")
@@ -337,6 +430,7 @@ class InspectorWidget(QWidget):
                 f"requires_grad={r.requires_grad} · is_leaf={r.is_leaf} · "
                 f"grad_fn={r.grad_fn}{leaf_note}")
         self._show_tensors(r)
+        self._fit_later()
 
     def _show_tensors(self, r) -> None:
         name = self.document.nodes[self.node_id].name if self.document is not None and \

@@ -19,11 +19,30 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from . import colormaps, theme
 
 CACHE_SIZE = 4096
+CACHE_BYTES = 32 * 2 ** 20  # the images' pixels, whatever their count
 _cache: OrderedDict = OrderedDict()
+_cache_bytes = 0
 
 
 def clear_cache() -> None:
+    global _cache_bytes
     _cache.clear()
+    _cache_bytes = 0
+
+
+def _drop(key) -> None:
+    global _cache_bytes
+    hit = _cache.pop(key, None)
+    if hit is not None:
+        _cache_bytes -= hit[1].sizeInBytes()
+
+
+def _owner_died(ref, key) -> None:
+    """A tensor's previews go with it (issue 9: a long session kept 4096 images of dead
+    tensors, ~100 MB). Only the entry of this very ref: its id() may serve another by now."""
+    hit = _cache.get(key)
+    if hit is not None and hit[0] is ref:
+        _drop(key)
 
 
 def _unwrap(obj):
@@ -60,14 +79,18 @@ def preview_image(obj, kind: str = "value", width: int = 184, height: int = 44,
             return image
     image = render(data, kind, int(width), int(height), dpr)
     try:
-        ref = weakref.ref(owner) if owner is not None else None
+        ref = weakref.ref(owner, lambda r, k=key: _owner_died(r, k)) \
+            if owner is not None else None
     except TypeError:
         ref = None
         key = None  # not weak-referenceable: don't cache on an id that may be recycled
     if key is not None:
+        global _cache_bytes
+        _drop(key)  # a stale entry under a recycled id
         _cache[key] = (ref, image)
-        if len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        _cache_bytes += image.sizeInBytes()
+        while _cache and (len(_cache) > CACHE_SIZE or _cache_bytes > CACHE_BYTES):
+            _drop(next(iter(_cache)))
     return image
 
 

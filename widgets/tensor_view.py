@@ -6,6 +6,10 @@ tensors, a pyqtgraph ImageItem with a colorbar: the diverging map centred at 0 f
 the sequential one for values. Hovering a cell shows its index and value in a tooltip.
 `show_grad(t, title)` applies torch's rule for `.grad`: a non-leaf without retain_grad shows
 None and torch's UserWarning text.
+
+Compact: the printout is as tall as its lines (up to MAX_TEXT_LINES, then it scrolls) and the
+heatmap as tall as its rows (HEATMAP_MIN..HEATMAP_MAX px), so a value and its .grad fit one
+above the other in the inspector at 1440x900; `sizeChanged` tells the inspector to re-split.
 """
 from __future__ import annotations
 
@@ -13,12 +17,31 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine._tensor import NON_LEAF_GRAD_WARNING
 
 from . import colormaps, theme
 from .fonts import monospace_font
+
+MAX_TEXT_LINES = 8     # a longer printout scrolls inside its box
+HEATMAP_ROW_PX = 12    # per heatmap row, until HEATMAP_MAX (more when the inspector has room)
+HEATMAP_ROW_MAX_PX = 22
+HEATMAP_AXES_PX = 32   # the bottom axis and the margins
+HEATMAP_MIN, HEATMAP_MAX = 56, 130
+
+
+def heatmap_height(rows: int, row_px: int = HEATMAP_ROW_PX) -> int:
+    """The plot's height for a heatmap of `rows` rows: compact, and capped."""
+    return max(HEATMAP_MIN, min(HEATMAP_MAX, rows * row_px + HEATMAP_AXES_PX))
 
 
 def _mono_font() -> QFont:
@@ -30,6 +53,7 @@ class TensorView(QWidget):
 
     # "w.grad[1, 2] = 0.5" (also shown as the tooltip); "" when the mouse leaves the cells
     cellHovered = Signal(str)  # noqa: N815
+    sizeChanged = Signal()  # noqa: N815 - the panel's preferred height changed
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -37,6 +61,7 @@ class TensorView(QWidget):
         self._index_prefix: tuple = ()           # leading zeros of an N-d slice
         self._ndim = 0
         self._kind = "value"
+        self.row_px = HEATMAP_ROW_PX
         self.title = ""
         self.hover_text = ""
 
@@ -57,16 +82,16 @@ class TensorView(QWidget):
         self.text_view.setReadOnly(True)
         self.text_view.setFont(_mono_font())
         self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.text_view.setMinimumHeight(60)
+        self.text_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         self.note_label = QLabel(self)  # "heatmap of [0, :, :]" for N-d tensors
         self.note_label.setWordWrap(True)
         self.note_label.hide()
 
         self.plot_widget = pg.GraphicsLayoutWidget(self)
-        self.plot_widget.setMinimumHeight(150)
-        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding,
-                                       QSizePolicy.Policy.Expanding)
+        self.plot_widget.setFrameShape(QFrame.Shape.NoFrame)
+        self.plot_widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.plot_widget.setFixedHeight(HEATMAP_MIN)
         self.plot = self.plot_widget.addPlot()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -85,9 +110,9 @@ class TensorView(QWidget):
         lay.setSpacing(4)
         lay.addWidget(self.title_label)
         lay.addWidget(self.warning_label)
-        lay.addWidget(self.text_view, 1)
+        lay.addWidget(self.text_view)
         lay.addWidget(self.note_label)
-        lay.addWidget(self.plot_widget, 2)
+        lay.addWidget(self.plot_widget)
         self.apply_theme()
         self.set_tensor(None)
 
@@ -105,6 +130,8 @@ class TensorView(QWidget):
         self.text_view.setPlainText("None" if tensor is None else repr(tensor))
         QToolTip.hideText()  # a tooltip of the previous tensor's cell would be stale
         self._set_heatmap(None if tensor is None else tensor_data(tensor), kind)
+        self._fit_text()
+        self.sizeChanged.emit()
 
     def show_grad(self, tensor, title: str = "") -> None:
         """Show `tensor.grad` as torch would give it: a non-leaf that does not retain its grad
@@ -118,6 +145,28 @@ class TensorView(QWidget):
 
     def text(self) -> str:
         return self.text_view.toPlainText()
+
+    def _fit_text(self) -> None:
+        """The printout's box: its lines (at most MAX_TEXT_LINES), plus the horizontal
+        scroll bar when the longest line is wider than the box."""
+        view = self.text_view
+        lines = view.toPlainText().split("\n")
+        fm = view.fontMetrics()
+        frame = 2 * view.frameWidth() + 2 * int(view.document().documentMargin())
+        # + a few px: the layout's lines are a fraction taller than lineSpacing()
+        height = min(len(lines), MAX_TEXT_LINES) * fm.lineSpacing() + frame + 6
+        widest = max(fm.horizontalAdvance(line) for line in lines) + frame
+        if widest > view.width():
+            height += view.horizontalScrollBar().sizeHint().height()
+        if view.height() != height or view.minimumHeight() != height:
+            view.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        before = self.text_view.height()
+        self._fit_text()  # a narrower box may need its horizontal scroll bar now
+        if self.text_view.height() != before:
+            self.sizeChanged.emit()
 
     def levels(self) -> tuple[float, float]:
         return tuple(float(v) for v in self.colorbar.levels())
@@ -163,9 +212,32 @@ class TensorView(QWidget):
         self.colorbar.setColorMap(colormaps.pg_colormap(kind))
         self.colorbar.setLevels(lims)
         _index_ticks(self.plot.getAxis("bottom"), a2.shape[1])
-        _index_ticks(self.plot.getAxis("left"), a2.shape[0] if data.ndim > 1 else 0)
         self.plot.setRange(xRange=(0, a2.shape[1]), yRange=(0, a2.shape[0]), padding=0.02)
+        self._size_heatmap()
         self.plot_widget.show()
+
+    def heatmap_rows(self) -> int:
+        """Rows of the heatmap shown (0: none)."""
+        return 0 if self._array is None else self._array.shape[0]
+
+    def set_row_px(self, px: int) -> None:
+        """Pixels per heatmap row (the inspector gives more when it has the room)."""
+        px = max(HEATMAP_ROW_PX, min(HEATMAP_ROW_MAX_PX, int(px)))
+        if px != self.row_px:
+            self.row_px = px
+            self._size_heatmap()
+
+    def _size_heatmap(self) -> None:
+        if self._array is None:
+            return
+        rows = self._array.shape[0]
+        height = heatmap_height(rows, self.row_px)
+        # row labels at least a text line apart (0, 2, 4 when rows are narrow)
+        line = self.fontMetrics().height()  # pyqtgraph's tick labels use the widget font
+        px_per_row = (height - HEATMAP_AXES_PX) / max(1, rows)
+        _index_ticks(self.plot.getAxis("left"), rows if self._ndim > 1 else 0,
+                     min_step=-(-line // max(1, int(px_per_row))))
+        self.plot_widget.setFixedHeight(height)
 
     def cell_text(self, row: int, col: int) -> str:
         """'title[i, j] = v' for a heatmap cell (index in the tensor's own dimensions)."""
@@ -196,9 +268,9 @@ class TensorView(QWidget):
             QToolTip.hideText()
 
 
-def _index_ticks(axis, n: int) -> None:
-    """Integer indices under the cell centres (about 10 labels at most)."""
-    step = max(1, -(-n // 10))
+def _index_ticks(axis, n: int, min_step: int = 1) -> None:
+    """Integer indices under the cell centres (about 10 labels at most, `min_step` apart)."""
+    step = max(1, min_step, -(-n // 10))
     axis.setTicks([[(i + 0.5, str(i)) for i in range(0, n, step)], []])
 
 

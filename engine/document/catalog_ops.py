@@ -27,6 +27,7 @@ from .catalog import (
     _rg,
     _size_args,
 )
+from .errors import ParamError
 
 # -- Sources --------------------------------------------------------------------------------
 SHAPE = Param("shape", "shape", (3,), doc="size of each dimension")
@@ -78,9 +79,13 @@ _add(OpSpec(
 
 
 def _arange_numel(p):
-    if p["step"] == 0:
-        return 0
-    return max(0, math.ceil((p["end"] - p["start"]) / p["step"]))
+    start, end, step = p["start"], p["end"], p["step"]
+    if not (math.isfinite(start) and math.isfinite(end)):
+        # torch's own refusal; math.ceil(inf) raised OverflowError out of set_param
+        raise ParamError(f"unsupported range: {start:g} -> {end:g}")
+    if step == 0 or math.isnan(step):
+        return 0  # the forward says torch's "step must be nonzero" on the node
+    return max(0, math.ceil((end - start) / step))
 
 
 _add(OpSpec(

@@ -131,7 +131,7 @@ def test_value_and_grad_of_the_selected_node_visible_without_scrolling(qtbot, wi
     insp = win.inspector
     assert insp.node_id == nid(win, "w")
     assert "grad" in insp.grad_text.toPlainText() or "tensor(" in insp.grad_text.toPlainText()
-    port = insp.scroll.viewport()
+    port = insp  # value and .grad sit below the params' scroll area (test_inspector_layout)
     shown = QRect(QPoint(0, 0), port.size())
     for widget in (insp.value_text, insp.grad_text):
         top = widget.mapTo(port, QPoint(0, 0))
