@@ -65,6 +65,8 @@ LOD_LIMIT = 2000  # grad_fns drawn before the view cuts the graph
 EXPAND_STEP = 2000  # grad_fns one "Expand" adds
 PROGRESS_ABOVE = 1500  # items to create before the work reports progress (and can cancel)
 PROGRESS_EVERY = 250
+NO_GRAPH_TEXT = "No backward graph: no result requires grad yet."
+WAITING_TEXT = "Drawing the backward graph…"
 
 
 class _LodBar(QWidget):
@@ -120,8 +122,7 @@ class BackwardView(QGraphicsView):
         self._needs_fit = True
         self._auto_fit = True  # refit on resize until the user zooms
         self._current_step = None
-        self.placeholder = QGraphicsSimpleTextItem(
-            "No backward graph: no result requires grad yet.")
+        self.placeholder = QGraphicsSimpleTextItem(NO_GRAPH_TEXT)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -139,6 +140,11 @@ class BackwardView(QGraphicsView):
         self.set_graph({})
 
     # -- building ------------------------------------------------------------------------
+    def set_waiting(self, waiting: bool) -> None:
+        """While empty: say that a graph is coming (a document just opened, results not
+        drawn yet) instead of that there is none."""
+        self.placeholder.setText(WAITING_TEXT if waiting else NO_GRAPH_TEXT)
+
     def set_graph(self, values: dict, names: dict | None = None, root: str | None = None) -> None:
         """Draw the backward graph of `values` {doc node id: Tensor | None}. With `root`, only
         what backward from that node would reach; else every recorded graph (roots = tensors
