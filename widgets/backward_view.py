@@ -42,7 +42,7 @@ from engine.document.progress import Cancelled, Ticker
 
 from . import theme
 from .backward_clusters import ClusterLayer
-from .backward_graph import BackwardGraph, edges, fn_name, layout, select, shape_text, walk
+from .backward_graph import BackwardGraph, edges, fn_name, select, shape_text, walk
 from .backward_items import (
     LEAF_FILL,
     LOD_TEXT,
@@ -122,6 +122,7 @@ class BackwardView(QGraphicsView):
         self._needs_fit = True
         self._auto_fit = True  # refit on resize until the user zooms
         self._current_step = None
+        self._relayout = False  # the next _apply places the boxes even if none changed
         self.placeholder = QGraphicsSimpleTextItem(NO_GRAPH_TEXT)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
@@ -168,6 +169,15 @@ class BackwardView(QGraphicsView):
 
     def _full_graph(self) -> BackwardGraph:
         return self._walk(full=True) if self._graph.partial else self._graph
+
+    def relayout(self) -> None:
+        """Place the boxes again (the module clusters changed: they are part of the layout)."""
+        self._relayout = True
+        if self._items:
+            self._refresh()
+        else:
+            self.clusters.rects = {}
+            self.clusters.refresh()
 
     def _refresh(self, progress=None) -> None:
         keys, hidden = select(self._graph, self.limit, self._pinned)
@@ -229,8 +239,14 @@ class BackwardView(QGraphicsView):
         same = not (stats["created"] or stats["removed"] or stats["relabelled"]) and \
             len(drawn) == len(self._edges) and all(
                 (src, dst, k) in self._edges for src, dst, k, _ in drawn)
-        if not same:  # same boxes, same arrows (a value edit): nothing moves
-            pos = layout(g, keys, lambda k: (fresh[k].w, fresh[k].h))
+        # same boxes, same arrows (a value edit): nothing moves, unless the clusters changed
+        if not same or self._relayout:
+            self._relayout = False
+
+            def extent(k):
+                r = fresh[k].boundingRect()
+                return (r.left(), r.top(), r.right(), r.bottom())
+            pos = self.clusters.layout(g, keys, lambda k: (fresh[k].w, fresh[k].h), extent)
             moved = set()
             for key, (x, y) in pos.items():
                 it = fresh[key]
@@ -240,7 +256,7 @@ class BackwardView(QGraphicsView):
                     moved.add(key)
             stats["moved"] = len(moved)
             self._apply_edges(drawn, moved, stats)
-        if not same or badges:
+        if not same or badges or stats["moved"]:
             self._bounds = self._items_bounds()
 
         self.clusters.refresh()
