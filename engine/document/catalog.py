@@ -116,6 +116,8 @@ def _is_number(v) -> bool:
 def _literal_shape(value, where: str) -> tuple:
     """Shape of a nested-list literal; raises ParamError unless rectangular numbers/bools."""
     if isinstance(value, (list, tuple)):
+        if all(isinstance(v, (bool, int, float)) for v in value):
+            return (len(value),)  # a row of numbers (most of a literal): no call per element
         shapes = {_literal_shape(v, where) for v in value}
         if len(shapes) > 1:
             raise ParamError(f"{where}: expected sequence of equal length lists")

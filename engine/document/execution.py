@@ -126,7 +126,11 @@ def _grad_state(r):
 
 
 def _freeze(v):
-    return tuple(_freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    if isinstance(v, (list, tuple)):
+        if not any(isinstance(x, (list, tuple)) for x in v):
+            return tuple(v)  # a row of numbers (most of a literal): no call per element
+        return tuple(_freeze(x) for x in v)
+    return v
 
 
 class Executor:
