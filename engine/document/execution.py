@@ -12,6 +12,8 @@ next forward rebuilds every op node (new grad_fns), exactly as re-running torch 
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 import engine
@@ -127,8 +129,8 @@ def _grad_state(r):
 
 def _freeze(v):
     if isinstance(v, (list, tuple)):
-        if not any(isinstance(x, (list, tuple)) for x in v):
-            return tuple(v)  # a row of numbers (most of a literal): no call per element
+        if not any(map(isinstance, v, repeat((list, tuple)))):
+            return tuple(v)  # a row of numbers (most of a literal): checked in C
         return tuple(_freeze(x) for x in v)
     return v
 

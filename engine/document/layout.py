@@ -1,4 +1,4 @@
-"""Layered auto-layout: columns from networkx topological generations, rows ordered by the
+"""Layered auto-layout: columns from the topological generations, rows ordered by the
 mean row of each node's predecessors (one barycenter sweep keeps wires from crossing much).
 
 Module groups (``Region(kind="module")``) stay together: in every column a group's members
@@ -41,16 +41,32 @@ def _arrange(layer: list, bary: dict, chains: dict, depth: int = 0) -> list:
     return out
 
 
+def _generations(g) -> list[list]:
+    """networkx's topological_generations over the adjacency (succ/pred dicts, node order)."""
+    indeg = {v: len(ps) for v, ps in g.pred.items()}
+    layer = [v for v, d in indeg.items() if d == 0]
+    out = []
+    while layer:
+        out.append(layer)
+        nxt = []
+        for v in layer:
+            for s in g.succ[v]:
+                indeg[s] -= 1
+                if indeg[s] == 0:
+                    nxt.append(s)
+        layer = nxt
+    return out
+
+
 def _columns(g, chains) -> list[list]:
     """Topological generations; a source that belongs to a module group (a parameter) moves
     to the column just before its first consumer, so the group's box stays narrow."""
-    import networkx as nx  # not at import time: export uses _chains, start-up imports export
-    layers = [list(layer) for layer in nx.topological_generations(g)]
+    layers = _generations(g)
     if not chains:
         return layers
     col = {nid: c for c, layer in enumerate(layers) for nid in layer}
     for nid in layers[0] if layers else ():
-        succ = [col[s] for s in g.successors(nid)]
+        succ = [col[s] for s in g.succ[nid]]
         if nid in chains and succ:
             col[nid] = max(0, min(succ) - 1)
     out: list[list] = [[] for _ in layers]
@@ -61,16 +77,16 @@ def _columns(g, chains) -> list[list]:
 
 
 def layered_layout(doc, dx: float = 240.0, dy: float = 200.0) -> dict:
-    g = doc.graph()
+    g = doc._graph()  # the document's own adjacency: no networkx graph to build (or import)
     order = {nid: i for i, nid in enumerate(doc.nodes)}
     chains = _chains(doc)
     row: dict[str, float] = {}
     pos: dict[str, tuple[float, float]] = {}
     for col, layer in enumerate(_columns(g, chains)):
         def key(nid):
-            preds = [row[p] for p in g.predecessors(nid)]
+            preds = [row[p] for p in g.pred[nid]]
             if not preds and chains:  # a source sits by the consumers laid out so far
-                preds = [row[p] for s in g.successors(nid) for p in g.predecessors(s)
+                preds = [row[p] for s in g.succ[nid] for p in g.pred[s]
                          if p in row]
             return (sum(preds) / len(preds) if preds else -1.0, order[nid])
         if chains:
