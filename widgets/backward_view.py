@@ -42,7 +42,7 @@ from engine.document.progress import Cancelled, Ticker
 
 from . import theme
 from .backward_clusters import ClusterLayer
-from .backward_graph import BackwardGraph, edges, fn_name, layout, select, shape_text, walk
+from .backward_graph import BackwardGraph, edges, fn_name, select, shape_text, walk
 from .backward_items import (
     LEAF_FILL,
     LOD_TEXT,
@@ -65,6 +65,8 @@ LOD_LIMIT = 2000  # grad_fns drawn before the view cuts the graph
 EXPAND_STEP = 2000  # grad_fns one "Expand" adds
 PROGRESS_ABOVE = 1500  # items to create before the work reports progress (and can cancel)
 PROGRESS_EVERY = 250
+NO_GRAPH_TEXT = "No backward graph: no result requires grad yet."
+WAITING_TEXT = "Drawing the backward graph…"
 
 
 class _LodBar(QWidget):
@@ -120,8 +122,8 @@ class BackwardView(QGraphicsView):
         self._needs_fit = True
         self._auto_fit = True  # refit on resize until the user zooms
         self._current_step = None
-        self.placeholder = QGraphicsSimpleTextItem(
-            "No backward graph: no result requires grad yet.")
+        self._relayout = False  # the next _apply places the boxes even if none changed
+        self.placeholder = QGraphicsSimpleTextItem(NO_GRAPH_TEXT)
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -139,6 +141,11 @@ class BackwardView(QGraphicsView):
         self.set_graph({})
 
     # -- building ------------------------------------------------------------------------
+    def set_waiting(self, waiting: bool) -> None:
+        """While empty: say that a graph is coming (a document just opened, results not
+        drawn yet) instead of that there is none."""
+        self.placeholder.setText(WAITING_TEXT if waiting else NO_GRAPH_TEXT)
+
     def set_graph(self, values: dict, names: dict | None = None, root: str | None = None) -> None:
         """Draw the backward graph of `values` {doc node id: Tensor | None}. With `root`, only
         what backward from that node would reach; else every recorded graph (roots = tensors
@@ -162,6 +169,15 @@ class BackwardView(QGraphicsView):
 
     def _full_graph(self) -> BackwardGraph:
         return self._walk(full=True) if self._graph.partial else self._graph
+
+    def relayout(self) -> None:
+        """Place the boxes again (the module clusters changed: they are part of the layout)."""
+        self._relayout = True
+        if self._items:
+            self._refresh()
+        else:
+            self.clusters.rects = {}
+            self.clusters.refresh()
 
     def _refresh(self, progress=None) -> None:
         keys, hidden = select(self._graph, self.limit, self._pinned)
@@ -223,8 +239,14 @@ class BackwardView(QGraphicsView):
         same = not (stats["created"] or stats["removed"] or stats["relabelled"]) and \
             len(drawn) == len(self._edges) and all(
                 (src, dst, k) in self._edges for src, dst, k, _ in drawn)
-        if not same:  # same boxes, same arrows (a value edit): nothing moves
-            pos = layout(g, keys, lambda k: (fresh[k].w, fresh[k].h))
+        # same boxes, same arrows (a value edit): nothing moves, unless the clusters changed
+        if not same or self._relayout:
+            self._relayout = False
+
+            def extent(k):
+                r = fresh[k].boundingRect()
+                return (r.left(), r.top(), r.right(), r.bottom())
+            pos = self.clusters.layout(g, keys, lambda k: (fresh[k].w, fresh[k].h), extent)
             moved = set()
             for key, (x, y) in pos.items():
                 it = fresh[key]
@@ -234,7 +256,7 @@ class BackwardView(QGraphicsView):
                     moved.add(key)
             stats["moved"] = len(moved)
             self._apply_edges(drawn, moved, stats)
-        if not same or badges:
+        if not same or badges or stats["moved"]:
             self._bounds = self._items_bounds()
 
         self.clusters.refresh()

@@ -194,7 +194,7 @@ class AutogradController(QObject):
             self._logged &= {a.node_id for a in self.anomalies}
         self._update_version()
         self._sync_marks()
-        self.graph.update_soon()
+        self.graph.results_arrived()
         self._update_enabled()
 
     def _update_version(self) -> None:

@@ -25,13 +25,14 @@ class BackwardGraphDock(QObject):
         self.dock = host.show_dock("Backward graph", view, AREA_RIGHT, below_inspector=True)
         self.dock.setObjectName("dock_backward_graph")
         view.nodeSelected.connect(self._view_selected)
-        self.dock.visibilityChanged.connect(lambda on: on and self.update_soon())
+        self.dock.visibilityChanged.connect(lambda on: on and self.results_arrived())
         self.view = view
         self.syncing = False
-        self._key = None  # (document generation, graph_version, root) the view shows
-        # +1 when the document is replaced (New/Open/Recover load in place): the executor's
-        # graph_version and the node ids may repeat across documents, the picture must not
-        self._generation = 0
+        # (document generation, graph_version, root) the view shows. The generation is the
+        # document's own (+1 on every load/clear): the canvas rebuilds a replaced document
+        # with progress, pumping events -- this dock's timer may fire before the "reset"
+        # event reaches it, and must still know that the picture is of another document
+        self._key = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(UPDATE_DELAY_MS)
@@ -42,7 +43,7 @@ class BackwardGraphDock(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         if obj is self.view and event.type() == QEvent.Type.Show:
-            self.update_soon()
+            self.results_arrived()
         return False
 
     def shown(self) -> bool:
@@ -50,18 +51,37 @@ class BackwardGraphDock(QObject):
 
     def _wanted_key(self):
         ex = self.host.executor()
-        return (self._generation, ex.graph_version if ex is not None else None, self._root())
+        return (self.doc.generation, ex.graph_version if ex is not None else None,
+                self._root())
+
+    def _first(self) -> bool:
+        """The view shows nothing of the current document yet (just opened or replaced)."""
+        return self._key is None or self._key[0] != self.doc.generation
+
+    def _large(self) -> bool:
+        return len(self.doc.nodes) >= FIRST_BUILD_LATE_NODES
 
     def document_replaced(self) -> None:
         """New/Open/Recover: whatever the view shows belongs to the old document."""
-        self._generation += 1
+        if not self._first():
+            return  # already drawn for the new document (its timer fired while building)
         self._timer.stop()
-        self._key = None
         self.syncing = True
-        try:  # cleared now; the forward that follows the load redraws (update_soon)
+        try:  # cleared now; the forward that follows the load redraws (results_arrived)
             self.view.set_graph({}, {}, None)
+            self.view.set_waiting(bool(self.doc.nodes))
         finally:
             self.syncing = False
+
+    def results_arrived(self) -> None:
+        """The window has put a forward's results on its views. The first results of a
+        document are drawn at once (a small one) -- never a "no result requires grad"
+        placeholder for a graph that has one -- or once the canvas has shown its first
+        frame (a large one: the open must not wait for the backward graph)."""
+        if self._first() and self.shown() and not self._large():
+            self.update_now()
+        else:
+            self.update_soon()
 
     def _root(self):
         """The model's rule without a selection: the document's root, else the only output
@@ -73,7 +93,7 @@ class BackwardGraphDock(QObject):
             # the first build of a large graph (a document just opened: ~0.35 s at 10,000
             # nodes) waits until the canvas has shown its first frame; later updates are
             # incremental and follow an edit within 150 ms
-            first = self._key is None and len(self.doc.nodes) >= FIRST_BUILD_LATE_NODES
+            first = self._first() and self._large()
             self._timer.start(FIRST_BUILD_DELAY_MS if first else UPDATE_DELAY_MS)
 
     def update_now_even_hidden(self) -> None:
@@ -83,6 +103,10 @@ class BackwardGraphDock(QObject):
     def update_now(self, force: bool = False) -> None:
         self._timer.stop()
         if not force and not self.shown():
+            return
+        if not force and self._first() and self._large() and \
+                getattr(self.host.scene, "build_progress", None) is not None:
+            self.update_soon()  # the canvas is still being built (this fired from its pump)
             return
         key = self._wanted_key()
         # module groups (issue 12): clusters around their members' grad_fns
@@ -97,6 +121,7 @@ class BackwardGraphDock(QObject):
         root = key[2]
         self.syncing = True
         try:
+            self.view.set_waiting(False)
             self.view.set_graph(values, names, root)
             self.select(self._selected_one())
         finally:

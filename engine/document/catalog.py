@@ -11,6 +11,7 @@ import keyword
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import repeat
 
 from .errors import ParamError, UnknownOpError
 
@@ -116,6 +117,8 @@ def _is_number(v) -> bool:
 def _literal_shape(value, where: str) -> tuple:
     """Shape of a nested-list literal; raises ParamError unless rectangular numbers/bools."""
     if isinstance(value, (list, tuple)):
+        if all(map(isinstance, value, repeat((bool, int, float)))):
+            return (len(value),)  # a row of numbers (most of a literal): checked in C
         shapes = {_literal_shape(v, where) for v in value}
         if len(shapes) > 1:
             raise ParamError(f"{where}: expected sequence of equal length lists")

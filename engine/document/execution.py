@@ -12,6 +12,8 @@ next forward rebuilds every op node (new grad_fns), exactly as re-running torch 
 """
 from __future__ import annotations
 
+from itertools import repeat
+
 import numpy as np
 
 import engine
@@ -126,7 +128,11 @@ def _grad_state(r):
 
 
 def _freeze(v):
-    return tuple(_freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    if isinstance(v, (list, tuple)):
+        if not any(map(isinstance, v, repeat((list, tuple)))):
+            return tuple(v)  # a row of numbers (most of a literal): checked in C
+        return tuple(_freeze(x) for x in v)
+    return v
 
 
 class Executor:

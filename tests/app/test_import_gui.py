@@ -239,3 +239,77 @@ def test_the_canvas_takes_clicks_while_a_script_runs_and_cancel_leaves_no_child(
                 found.append(pid)
         return found
     assert children_running() == []
+
+
+# -- the backward dock follows an imported document at once (no "no result requires grad") --
+def _backward_dock(w):
+    """The backward-graph dock shown (its tab in front), as a person looking at it has it."""
+    ctl = w.autograd
+    ctl.backward_dock.raise_()
+    QApplication.processEvents()
+    assert ctl.graph.shown()
+    return ctl.backward_view
+
+
+def _shows_the_graph(view, names):
+    drawn = {it.title for it in view.graph_items()}
+    return names <= drawn and view.placeholder.scene() is not view.scene()
+
+
+MLP_GRAD_FNS = {"AddmmBackward0", "TanhBackward0", "MeanBackward0", "PowBackward0"}
+
+
+def test_after_an_import_from_the_menu_the_backward_dock_shows_the_graph_at_once(
+        make_window, qtbot, script, dialogs):
+    w = make_window()  # the tutorial's graph is drawn there first
+    view = _backward_dock(w)
+    qtbot.waitUntil(lambda: _shows_the_graph(view, {"AddBackward0"}), timeout=5000)
+    dialogs.open_path = str(script)
+    _answer_dialog(qtbot)
+    w.undo_stack.setClean()  # the tutorial as opened: the import replaces it in place
+    with qtbot.waitSignal(w.importer.done, timeout=60000) as blocker:
+        _file_menu_action(w).trigger()
+    assert blocker.args[0] is w
+    # at once: no timer, no repaint, no click needed
+    assert _shows_the_graph(view, MLP_GRAD_FNS)
+    assert "AddBackward0" not in {it.title for it in view.graph_items()}  # the old graph went
+    titles = view.clusters.titles()
+    assert any(t.startswith("model.0 · Linear") for t in titles)
+
+
+def test_after_a_dropped_script_the_backward_dock_shows_the_graph_at_once(
+        make_window, qtbot, script):
+    w = make_window(tutorial=False)
+    view = _backward_dock(w)
+    assert view.placeholder.text().startswith("No backward graph")  # an empty document
+    _answer_dialog(qtbot)
+    with qtbot.waitSignal(w.importer.done, timeout=60000):
+        _drop(w, script)
+    assert _shows_the_graph(view, MLP_GRAD_FNS)
+
+
+def test_opening_an_imported_example_from_the_menu_draws_its_backward_graph_at_once(
+        make_window, qtbot):
+    w = make_window(tutorial=False)
+    view = _backward_dock(w)
+    w.populate_examples_menu()
+    act = next(a for a in w.examples_menu.actions() if a.text() == "Nn mlp script")
+    act.trigger()
+    assert w.display_name() == "Nn mlp script (example)"
+    assert _shows_the_graph(view, {"AddmmBackward0", "NllLossBackward0"})
+
+
+def test_a_closed_backward_panel_draws_the_imported_graph_when_opened(
+        make_window, qtbot, script):
+    w = make_window(tutorial=False)
+    toggle = w.autograd.backward_dock.toggleViewAction()  # View > Panels > Backward graph
+    toggle.trigger()
+    QApplication.processEvents()
+    assert not w.autograd.graph.shown()
+    with qtbot.waitSignal(w.importer.done, timeout=60000):
+        w.importer.start(str(script))
+    view = w.autograd.backward_view
+    assert view.graph_items() == []  # a closed panel draws nothing
+    toggle.trigger()
+    assert w.autograd.graph.shown()
+    assert _shows_the_graph(view, MLP_GRAD_FNS)

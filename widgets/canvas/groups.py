@@ -265,6 +265,15 @@ class GroupLayer:
             self.restructure()
         return True
 
+    def collapsed_members(self) -> set[str]:
+        """The nodes a collapsed module group of the document hides (a node inside any
+        collapsed group is hidden: the outermost collapsed one stands in for it)."""
+        out: set[str] = set()
+        for r in self.scene.document.regions.values():
+            if r.kind == "module" and r.collapsed:
+                out |= r.members
+        return out
+
     def clear(self) -> None:
         for item in self.items.values():
             if item.scene() is self.scene:
@@ -362,6 +371,8 @@ class GroupLayer:
             if item is None:
                 continue
             show = nid not in hidden
+            if show:
+                item.unlazy()  # built hidden (cheap): laid out when first shown
             if item.isVisible() != show:
                 if not show:
                     item.setSelected(False)

@@ -49,9 +49,15 @@ class NodeItem(NodePainting, QGraphicsItem):
     CAPTION_W = 34.0  # left column of a preview row: "value" / ".grad" and the count badge
     LOCK_W = 14.0
 
-    def __init__(self, node, spec, frozen: bool = False, result=None) -> None:
-        """``result``: the executor's, when known, so the item is laid out once."""
+    layouts = 0  # full layouts (text measured) by every NodeItem: tests count deltas
+
+    def __init__(self, node, spec, frozen: bool = False, result=None, *,
+                 lazy: bool = False) -> None:
+        """``result``: the executor's, when known, so the item is laid out once. ``lazy``:
+        the node starts hidden (inside a collapsed module group): only its ports are placed
+        (wires need them); its text is laid out when it is first shown (``unlazy``)."""
         super().__init__()
+        self._lazy = lazy
         self.node_id: str = node.id
         self.spec = spec
         self.wires_in: dict[tuple[str, int], WireItem] = {}
@@ -254,10 +260,37 @@ class NodeItem(NodePainting, QGraphicsItem):
                 need = max(need, 2 * self.PAD + 2 + 0.75 * adv(s.mono_fm, NO_GRAD_LINE))
         return float(min(max(type(self).WIDTH, round(need)), self.WIDTH_MAX))
 
+    def is_lazy(self) -> bool:
+        return self._lazy
+
+    def unlazy(self) -> None:
+        """Shown for the first time: lay it out for real, and its wires with it."""
+        if self._lazy:
+            self._lazy = False
+            self.relayout()
+            for w in list(self.wires_in.values()) + self.wires_out:
+                if w is not None:
+                    w.update_path()
+
+    def _layout_ports(self, s) -> None:
+        """What a hidden item needs: its ports (wire ends) and a rect; no text measured."""
+        self._slots = self._build_slots()
+        self._slot_y = {(p, i): yy for p, i, _, yy in self._slots}
+        rect = QRectF(0, 0, self.WIDTH, self.HEADER + len(self._slots) * self.ROW + self.PAD)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+            m = self.PORT_R + 5
+            self._bounds = rect.adjusted(-m, -2, m, 2)
+
     def relayout(self) -> None:
         """Lay the text, previews and title out once per change (not per paint)."""
         s = style()
         self.HEADER, self.ROW, self.LINE = s.header_h, s.row_h, s.line_h
+        if self._lazy:
+            self._layout_ports(s)
+            return
+        NodeItem.layouts += 1
         self.WIDTH = self._fit_width(s)
         old_slots = self._slot_y
         self._slots = self._build_slots()

@@ -171,8 +171,10 @@ class GraphScene(OverlayMixin, QGraphicsScene):
                 self._results = None
         doc = self.document
         ticker = Ticker(self.build_progress, len(doc.nodes), every=500)
+        # members of a collapsed module group start hidden: cheap items, laid out when shown
+        hidden = self.groups.collapsed_members()
         for node in doc.nodes.values():
-            self._add_node_item(node, grow=False)
+            self._add_node_item(node, grow=False, lazy=node.id in hidden)
             ticker.tick()
         self._add_wires_bulk(doc.wires)
         for rid in doc.regions:
@@ -188,9 +190,12 @@ class GraphScene(OverlayMixin, QGraphicsScene):
             self._highlight = None
         self._apply_highlight()
 
-    def _add_node_item(self, node, grow=True) -> NodeItem:
+    def _add_node_item(self, node, grow=True, lazy=False) -> NodeItem:
         res = self._results.get(node.id) if self._results is not None else None
-        item = NodeItem(node, _spec(node.op), self.document.is_frozen(node.id), res)
+        item = NodeItem(node, _spec(node.op), self.document.is_frozen(node.id), res,
+                        lazy=lazy)
+        if lazy:
+            item.setVisible(False)  # GroupLayer.apply shows (and lays out) it on expand
         item._moved_callback = self._node_item_moved
         self._nodes[node.id] = item
         self.addItem(item)

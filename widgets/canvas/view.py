@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QCursor, QFont, QKeyEvent, QPainter
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView
 
+from .groups import GroupItem
 from .interactions import Pan
 from .items import NodeItem
 from .style import style
@@ -124,7 +125,9 @@ class GraphView(QGraphicsView):
         scene = self.scene()
         if scene is not None:
             for item in scene.items():
-                if isinstance(item, NodeItem):
+                # what is shown: a module group's box (its header above the first member) and
+                # not the nodes a collapsed group hides
+                if isinstance(item, (NodeItem, GroupItem)) and item.isVisible():
                     rect = rect.united(item.sceneBoundingRect())
         return rect
 

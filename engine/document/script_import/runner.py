@@ -88,7 +88,7 @@ def import_script(path, call="1", timeout: float = DEFAULT_TIMEOUT,
         try:
             sel = selectors.DefaultSelector()
             sel.register(proc.stdout, selectors.EVENT_READ)
-            buf = b""
+            parts: list = []  # the line being received (the document is one ~6 MB line)
             killed = None
             while True:
                 if cancelled is not None and cancelled():
@@ -100,11 +100,18 @@ def import_script(path, call="1", timeout: float = DEFAULT_TIMEOUT,
                     break
                 if not sel.select(min(left, 0.1)):
                     continue
-                chunk = os.read(proc.stdout.fileno(), 1 << 16)
+                chunk = os.read(proc.stdout.fileno(), 1 << 20)
                 if not chunk:
                     break
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
+                # split only the new bytes: appending to one buffer and splitting it all
+                # again at every read was quadratic in a large document's line
+                *done, rest = chunk.split(b"\n")
+                lines = []
+                if done:
+                    lines.append(b"".join(parts) + done[0])
+                    lines.extend(done[1:])
+                    parts = []
+                parts.append(rest)
                 for raw in lines:
                     try:
                         msg = json.loads(raw)
