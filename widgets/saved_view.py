@@ -57,12 +57,15 @@ class SavedTensorsBox(QWidget):
         self.hovered: str | None = None
         self.caption = QLabel(f"<b>{caption}</b>")
         self.caption.setObjectName("savedCaption")
+        self.caption.setWordWrap(True)
         self._rows: list[SavedRow] = []
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
         self._layout.addWidget(self.caption)
-        hl = theme.color("highlight").name()
+        self._layout.addStretch(1)  # the rows keep their heights; the space goes below them
+        # the hovered row and the rings share the grad_fn colour (the DAG's is "highlight")
+        hl = theme.color("grad_fn").name()
         self.setStyleSheet(f"QLabel#savedSourceRow:hover {{ background: {hl}; color: #1b1d22; }}")
         self.hide()
 
@@ -80,7 +83,7 @@ class SavedTensorsBox(QWidget):
         for s in self.summaries:
             for text, source in s.rows():
                 row = SavedRow(text, source, self)
-                self._layout.addWidget(row)
+                self._layout.insertWidget(self._layout.count() - 1, row)
                 self._rows.append(row)
         self.setVisible(bool(self.summaries))
 
@@ -116,7 +119,7 @@ class BackwardSourceMark:
         item = view.item_for_fn(fn) if fn is not None else None
         items = [item] if item is not None else \
             [it for it in view.items_for(doc_id) if it.kind == "leaf"] if doc_id else []
-        pen = QPen(theme.color("highlight"), 3.0)
+        pen = QPen(theme.color("grad_fn"), 3.0)
         for it in items:
             path = QPainterPath()
             r = it.box().adjusted(-4, -4, 4, 4)

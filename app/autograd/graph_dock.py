@@ -52,6 +52,7 @@ class BackwardGraphDock(QObject):
         split.addWidget(self.saved_scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        self.split = split
         lay = QVBoxLayout(panel)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -162,7 +163,11 @@ class BackwardGraphDock(QObject):
         fns = [it.fn for it in items]
         summaries = _saved.for_grad_fns(ex, fns) if ex is not None and fns else []
         self.saved_box.show_summaries(summaries)
-        self.saved_scroll.setVisible(bool(summaries))
+        if bool(summaries) != self.saved_scroll.isVisible():
+            self.saved_scroll.setVisible(bool(summaries))
+            if summaries:  # the list gets room to read (the splitter resizes it after)
+                total = sum(self.split.sizes())
+                self.split.setSizes([total * 3 // 5, total - total * 3 // 5])
 
     def _saved_of(self, fn):
         ex = self.host.executor()

@@ -25,7 +25,11 @@ class Insight(QObject):
             inspector.set_why_provider(self.why_none)
         if inspector is not None and hasattr(inspector, "set_saved_provider"):
             inspector.set_saved_provider(self.saved, self.saved_source_hovered)
+        self._closed = False
         controller.graph.saved_box.sourceHovered.connect(self.saved_source_hovered)
+        closing = getattr(host, "closing", None)  # the window's signal, when it has one
+        if closing is not None:  # its views go now: no hover may reach the canvas after
+            closing.connect(self._window_closing)
         from widgets.backward_timeline import BackwardTimeline
         self.timeline = BackwardTimeline(host.widget())
         self.timeline_dock = host.show_dock("Backward calls", self.timeline, AREA_BOTTOM)
@@ -66,11 +70,16 @@ class Insight(QObject):
         """A saved tensor's row is under the pointer (inspector or backward-graph dock; "" when
         it left): ring the node it came from on the canvas, and in the backward graph the
         grad_fn that produced it."""
+        if self._closed:
+            return
         nid = node_id if node_id in self.doc.nodes else None
         scene = self.host.scene
         if shiboken6.isValid(scene):
             scene.mark_saved_source(nid)
         self.controller.graph.mark_source(nid)
+
+    def _window_closing(self) -> None:
+        self._closed = True
 
     # ------------------------------------------------------------------ step formulas
     def step_math(self, index: int | None = None):

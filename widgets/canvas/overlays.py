@@ -173,7 +173,7 @@ class OverlayMixin:
         path = QPainterPath()
         path.addRoundedRect(item.body_rect().adjusted(-6, -6, 6, 6), 10, 10)
         ring = QGraphicsPathItem(path, item)
-        pen = QPen(theme.color("highlight"), 4.0)
+        pen = QPen(theme.color("grad_fn"), 4.0)  # saved by a grad_fn: its colour, not the DAG's
         pen.setCosmetic(True)  # readable at any zoom
         ring.setPen(pen)
         ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
