@@ -179,3 +179,28 @@ def test_backward_graph_tooltip_names_the_source(qtbot, win):
     qtbot.waitUntil(lambda: "saved for backward" in bce.toolTip(), timeout=2000)
     tip = bce.toolTip()
     assert "_saved_self: [3] torch.float32" in tip and "← z" in tip and "← y" in tip
+
+
+def test_a_saved_leaf_rings_its_leaf_box(qtbot, make_window):
+    """gradient_penalty: xw = x * w saves both leaves; hovering _saved_self rings x on the
+    canvas and x's leaf box (light blue, under its AccumulateGrad) in the backward graph."""
+    from pathlib import Path
+    w = make_window(tutorial=False)
+    controller(w)
+    example = Path(__file__).resolve().parents[2] / "resources/examples/gradient_penalty.json"
+    assert w.files.load(str(example))
+    settle(qtbot, w)
+    graph = backward_dock(qtbot, w)
+    click_node(qtbot, w, "xw")  # the canvas selection selects xw's boxes in the view
+    graph.follow_selection()
+    box = graph.saved_box
+    assert box.plain_text().startswith("MulBackward0 (xw): holds ")
+    row = row_for(box, "_saved_self")
+    assert row.source_id == nid(w, "x") and row.text().endswith("← x")
+    hover(qtbot, row)
+    assert w.scene.saved_source() == nid(w, "x")
+    (leaf,) = graph.source_mark.marked
+    assert leaf.kind == "leaf" and leaf.doc_id == nid(w, "x")
+    hover(qtbot, row_for(box, "_saved_other"))
+    assert w.scene.saved_source() == nid(w, "w")
+    assert [it.doc_id for it in graph.source_mark.marked] == [nid(w, "w")]
