@@ -33,13 +33,15 @@ LOD_TEXT = 0.4  # below this scale boxes are drawn without text (the 40000 chips
 _SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
 
 
-def tooltip(fn, owner_name: str | None) -> str:
+def tooltip(fn, owner_name: str | None, saved=None) -> str:
+    """``saved``: what fn saved (saved_tensors.SavedSummary, sources named), else summarized
+    here without sources."""
     edges = ", ".join(f"({fn_name(n) if n is not None else 'None'}, {nr})"
                       for n, nr in fn.next_functions)
     where = f" — {owner_name}" if owner_name is not None else ""
     comma = "," if len(fn.next_functions) == 1 else ""  # a 1-tuple prints as (x,)
     from engine.document.saved_tensors import summarize  # what it saved (issue 14)
-    saved = summarize(fn)
+    saved = saved if saved is not None else summarize(fn)
     text = f"{fn_name(fn)}{where}\nnext_functions: ({edges}{comma})"
     if saved.entries:
         head, *rest = saved.lines()
@@ -107,7 +109,10 @@ class BackwardItem(QGraphicsItem):
     def hoverEnterEvent(self, event) -> None:  # noqa: N802
         # built when needed: every forward records new grad_fns, and most are never hovered
         if self.fn is not None:
-            self.setToolTip(tooltip(self.fn, self.owner_name))
+            # the app may name each saved tensor's source node (scene.saved_provider)
+            provider = getattr(self.scene(), "saved_provider", None)
+            saved = provider(self.fn) if provider is not None else None
+            self.setToolTip(tooltip(self.fn, self.owner_name, saved))
         super().hoverEnterEvent(event)
 
     def box(self) -> QRectF:

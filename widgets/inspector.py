@@ -99,6 +99,7 @@ class InspectorWidget(QWidget):
         self.why_provider = None  # node id -> why_none.Explanation (set_why_provider)
         self.why_row = None
         self.saved_provider = None  # node id -> saved_tensors.SavedSummary list
+        self.saved_hover = None  # callable(node id, "" on leave): a saved tensor's row hovered
         self.saved_box = None
         self.value_view = None
         self._build_empty()
@@ -125,11 +126,15 @@ class InspectorWidget(QWidget):
         if self.why_row is not None and shiboken6.isValid(self.why_row):
             self.why_row.provider = provider
 
-    def set_saved_provider(self, provider) -> None:
-        """``provider(node_id)`` lists what the node's grad_fns saved (autograd controls)."""
+    def set_saved_provider(self, provider, hovered=None) -> None:
+        """``provider(node_id)`` lists what the node's grad_fns saved (autograd controls);
+        ``hovered(node_id)`` is told which saved tensor's source is under the pointer."""
         self.saved_provider = provider
+        self.saved_hover = hovered
         if self.saved_box is not None and shiboken6.isValid(self.saved_box):
             self.saved_box.provider = provider
+            if hovered is not None:
+                self.saved_box.sourceHovered.connect(hovered)
 
     def set_result(self, result) -> None:
         self.result = result
@@ -290,6 +295,8 @@ class InspectorWidget(QWidget):
         layout.addWidget(self.result_label)
         from widgets.saved_view import SavedTensorsBox
         self.saved_box = SavedTensorsBox(self.saved_provider, page)
+        if self.saved_hover is not None:
+            self.saved_box.sourceHovered.connect(self.saved_hover)
         layout.addWidget(self.saved_box)
         layout.addStretch(1)
         self._tensor_views()

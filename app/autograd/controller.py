@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMenu
 
 from engine.document import anomaly as _anomaly
 from engine.document import roots as _roots
+from engine.document import saved_tensors as _saved
 from engine.document import verify as _verify
 from widgets.subscription import follow
 
@@ -50,6 +51,7 @@ class AutogradController(QObject):
         self.marks: dict[str, str] = {}         # node id -> message shown on it
         self.anomalies: list = []               # engine.document.anomaly.Anomaly
         self.last_error: str | None = None
+        self.error_node: str | None = None  # where the last backward error is shown
         self.last_verification = None
         self._syncing = False
         self._seen_version = None   # executor.graph_version the marks were computed for
@@ -265,8 +267,15 @@ class AutogradController(QObject):
         name, host = self._name(root), self.host
         self.last_error = err
         self.marks.pop(root, None)
+        if self.error_node is not None:
+            self.marks.pop(self.error_node, None)
+        # the second-backward error goes on the node whose buffers are gone (the model says
+        # which); any other on the root
+        ex = self.executor()
+        self.error_node = _saved.error_node(ex, root, err) if err is not None and \
+            ex is not None else None
         if err is not None:
-            self.marks[root] = err
+            self.marks[self.error_node or root] = err
             host.log("error", f"{name}.backward(): {err}")
             host.status(f"{name}.backward() failed (details in the log)", 8000)
         else:

@@ -24,7 +24,12 @@ class Insight(QObject):
         if inspector is not None and hasattr(inspector, "set_why_provider"):
             inspector.set_why_provider(self.why_none)
         if inspector is not None and hasattr(inspector, "set_saved_provider"):
-            inspector.set_saved_provider(self.saved)
+            inspector.set_saved_provider(self.saved, self.saved_source_hovered)
+        self._closed = False
+        controller.graph.saved_box.sourceHovered.connect(self.saved_source_hovered)
+        closing = getattr(host, "closing", None)  # the window's signal, when it has one
+        if closing is not None:  # its views go now: no hover may reach the canvas after
+            closing.connect(self._window_closing)
         from widgets.backward_timeline import BackwardTimeline
         self.timeline = BackwardTimeline(host.widget())
         self.timeline_dock = host.show_dock("Backward calls", self.timeline, AREA_BOTTOM)
@@ -60,6 +65,21 @@ class Insight(QObject):
         if ex is None or node_id not in self.doc.nodes:
             return []
         return _saved.for_node(ex, node_id)
+
+    def saved_source_hovered(self, node_id: str) -> None:
+        """A saved tensor's row is under the pointer (inspector or backward-graph dock; "" when
+        it left): ring the node it came from on the canvas, and in the backward graph the
+        grad_fn that produced it."""
+        if self._closed:
+            return
+        nid = node_id if node_id in self.doc.nodes else None
+        scene = self.host.scene
+        if shiboken6.isValid(scene):
+            scene.mark_saved_source(nid)
+        self.controller.graph.mark_source(nid)
+
+    def _window_closing(self) -> None:
+        self._closed = True
 
     # ------------------------------------------------------------------ step formulas
     def step_math(self, index: int | None = None):

@@ -23,9 +23,10 @@ class SavedEntry:
     shape: tuple | None
     dtype: str | None
     preview: str  # the value in one line (a tensor's first elements, or the saved number)
-    source: str | None  # document node the tensor is (or is the output of)
+    source: str | None  # document node the tensor is (or is the output of): its name
     nbytes: int
     freed: bool  # a tensor whose buffer backward freed (reading it raises torch's error)
+    source_id: str | None = None  # that node's id (hovering the row highlights it)
 
 
 @dataclass(frozen=True)
@@ -39,26 +40,32 @@ class SavedSummary:
     error: str | None  # torch's text for reading a freed saved tensor
 
     def lines(self) -> list[str]:
+        return [text for text, _source in self.rows()]
+
+    def rows(self) -> list[tuple[str, str | None]]:
+        """(line, source node id or None): the list as the views show it, each saved tensor
+        with the node it came from."""
         head = f"{self.grad_fn}" + (f" ({self.node})" if self.node else "")
         if not self.entries:
-            return [f"{head}: saves nothing"]
+            return [(f"{head}: saves nothing", None)]
         if self.freed:
             state = "freed by backward"
         elif any(e.is_tensor for e in self.entries):
             state = f"holds {human_bytes(self.nbytes)} for backward"
         else:
             state = "saves no tensors"
-        out = [f"{head}: {state}"]
+        out = [(f"{head}: {state}", None)]
         for e in self.entries:
             if e.freed:
-                out.append(f"  {e.name}: freed")
+                out.append((f"  {e.name}: freed", None))
             elif e.is_tensor:
                 src = f" ← {e.source}" if e.source else ""
-                out.append(f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}")
+                out.append((f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}",
+                            e.source_id))
             else:
-                out.append(f"  {e.name} = {e.preview}")
+                out.append((f"  {e.name} = {e.preview}", None))
         if self.freed and self.error:
-            out.append(f"  reading a freed tensor: RuntimeError: {self.error}")
+            out.append((f"  reading a freed tensor: RuntimeError: {self.error}", None))
         return out
 
 
@@ -82,7 +89,7 @@ def saved_names(fn) -> list[str]:
 
 
 def _sources(executor) -> dict:
-    """id(tensor) and id(its buffer) -> document node name, for every value and leaf."""
+    """id(tensor) and id(its buffer) -> (document node id, name), for every value and leaf."""
     names = {}
     doc = executor.doc
     for nid, r in executor.results.items():
@@ -91,14 +98,26 @@ def _sources(executor) -> dict:
             continue
         for t in (r.value, r._holder):
             if t is not None:
-                names.setdefault(id(t), node.name)
-                names.setdefault(id(t._data), node.name)
+                names.setdefault(id(t), (nid, node.name))
+                names.setdefault(id(t._data), (nid, node.name))
     return names
+
+
+def _source_of(t, data, sources: dict) -> tuple:
+    """(node id, name) of the node a saved tensor is, or is a view of (matmul saves
+    ``x.unsqueeze(0)``: a view of x's buffer); (None, None) when it is no node's."""
+    found = sources.get(id(t)) or sources.get(id(data))
+    base = getattr(data, "base", None)
+    while found is None and base is not None:
+        found = sources.get(id(base))
+        base = getattr(base, "base", None)
+    return found or (None, None)
 
 
 def summarize(fn, sources: dict | None = None, node: str | None = None,
               internal: bool = False) -> SavedSummary:
-    """What ``fn`` saved. ``sources`` (id -> node name) names where each tensor came from."""
+    """What ``fn`` saved. ``sources`` (id -> (node id, name), see _sources) names where each
+    tensor came from."""
     from engine.autograd.graph import FREED_MSG
     sources = sources or {}
     freed = bool(getattr(fn, "_released", False))
@@ -115,9 +134,9 @@ def summarize(fn, sources: dict | None = None, node: str | None = None,
             if key not in seen:
                 seen.add(key)
                 total += int(data.nbytes)
-            src = sources.get(id(v), sources.get(key))
+            sid, src = _source_of(v, data, sources)
             entries.append(SavedEntry(name, True, tuple(v.shape), str(v.dtype), _preview(data),
-                                      src, int(data.nbytes), False))
+                                      src, int(data.nbytes), False, sid))
         else:
             entries.append(SavedEntry(name, False, None, None, repr(v), None, 0, False))
     return SavedSummary(type(fn).__name__, node, internal, tuple(entries), total, freed,
@@ -155,3 +174,67 @@ def memory_held(executor) -> int:
                 seen.add(id(data))
                 total += int(data.nbytes)
     return total
+
+
+def for_grad_fns(executor, fns) -> list[SavedSummary]:
+    """What each of ``fns`` saved (the boxes picked in the backward-graph view), each named
+    by the document node it belongs to; grad_fns that save nothing are left out."""
+    owner, internal, _ = grad_owners(executor)
+    sources = _sources(executor)
+    nodes = executor.doc.nodes
+    out = []
+    for fn in fns:
+        nid = owner.get(fn)
+        name = nodes[nid].name if nid in nodes else None
+        s = summarize(fn, sources, name, bool(internal.get(fn, False)))
+        if s.entries:
+            out.append(s)
+    return out
+
+
+def source_grad_fn(executor, node_id):
+    """The grad_fn that produced node ``node_id``'s tensor (None for a leaf, which no grad_fn
+    produced: its AccumulateGrad only receives its gradient)."""
+    r = executor.results.get(node_id)
+    return r.value.grad_fn if r is not None and r.value is not None else None
+
+
+@dataclass(frozen=True)
+class GraphMemory:
+    held: int  # bytes the graph's grad_fns hold for backward (each buffer once)
+    freed: int  # grad_fns whose saved tensors a backward without retain_graph freed
+    saving: int  # grad_fns that save something (tensor or not)
+
+    def text(self) -> str:
+        if self.freed:
+            return (f"saved tensors freed by backward ({self.freed} grad_fn"
+                    f"{'s' if self.freed != 1 else ''}); a second backward needs "
+                    f"retain_graph=True")
+        if not self.saving:
+            return "nothing saved for backward"
+        return f"{human_bytes(self.held)} saved for backward by {self.saving} grad_fn" + \
+            ("s" if self.saving != 1 else "")
+
+
+def graph_memory(executor) -> GraphMemory:
+    """What the current graph holds for backward, and how much of it a backward freed."""
+    owner, _, _ = grad_owners(executor)
+    freed = sum(1 for fn in owner if getattr(fn, "_released", False))
+    saving = sum(1 for fn in owner if saved_names(fn))
+    return GraphMemory(memory_held(executor), freed, saving)
+
+
+def error_node(executor, root, error: str | None) -> str | None:
+    """The node a backward error is shown on: for torch's "backward through the graph a second
+    time", the first node (in the order backward runs them) whose grad_fn's buffers are gone
+    -- the one that raises, as in torch; for any other error the root."""
+    from engine.autograd.graph import FREED_MSG
+    if error != FREED_MSG:
+        return root
+    owner, _, _ = grad_owners(executor)
+    by_step = {(type(fn).__name__, nid): fn for fn, nid in owner.items()}
+    for step in executor.backward_schedule(root):
+        fn = by_step.get(step)
+        if fn is not None and getattr(fn, "_released", False):
+            return step[1]
+    return root

@@ -1,5 +1,6 @@
 """What the canvas shows over the graph, apart from the graph itself: the highlighted
-backward DAG of a root (narrowed to one leaf's paths on hover), NaN/Inf anomaly marks, and
+backward DAG of a root (narrowed to one leaf's paths on hover), NaN/Inf anomaly marks, the
+ring around the node a hovered saved tensor came from (mark_saved_source), and
 the step-through state (gradients on wires, each leaf's .grad at that step) and the
 executor's results shown on the items (set_results: shape, grad_fn, which wires carry grad).
 
@@ -7,8 +8,14 @@ A mixin of GraphScene: it reads the scene's item maps and never touches the docu
 """
 from __future__ import annotations
 
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem
+
 from engine.document import roots as _roots
 
+from .. import theme
 from .items import NodeItem, WireItem
 
 
@@ -36,6 +43,7 @@ class OverlayMixin:
         self._hover_leaf: str | None = None
         self._anomalies: dict[str, str] = {}
         self._step = None
+        self._source_mark: tuple[str, QGraphicsPathItem] | None = None
 
     # ------------------------------------------------------------------ backward-DAG highlight
     def set_highlight(self, nodes, wires, root: str | None = None) -> None:
@@ -151,6 +159,38 @@ class OverlayMixin:
         if node_id != self._hover_leaf:
             self._hover_leaf = node_id
             self._apply_highlight()
+
+    # ------------------------------------------------------------------ saved-tensor source
+    def mark_saved_source(self, node_id: str | None) -> None:
+        """Ring the node a hovered saved tensor came from (None clears). The ring is a child
+        of the node's item: it moves and goes with it, and the node's painting is untouched."""
+        if self._source_mark is not None and self._source_mark[0] == node_id:
+            return
+        self._clear_source_mark()
+        item = self._nodes.get(node_id) if node_id else None
+        if item is None:
+            return
+        path = QPainterPath()
+        path.addRoundedRect(item.body_rect().adjusted(-6, -6, 6, 6), 10, 10)
+        ring = QGraphicsPathItem(path, item)
+        pen = QPen(theme.color("grad_fn"), 4.0)  # saved by a grad_fn: its colour, not the DAG's
+        pen.setCosmetic(True)  # readable at any zoom
+        ring.setPen(pen)
+        ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        ring.setAcceptHoverEvents(False)
+        self._source_mark = (node_id, ring)
+
+    def _clear_source_mark(self) -> None:
+        mark, self._source_mark = self._source_mark, None
+        if mark is not None and shiboken6.isValid(mark[1]) and mark[1].scene() is not None:
+            mark[1].scene().removeItem(mark[1])
+
+    def saved_source(self) -> str | None:
+        """The node ringed as a hovered saved tensor's source, or None."""
+        mark = self._source_mark
+        if mark is None or not shiboken6.isValid(mark[1]) or mark[1].scene() is not self:
+            return None
+        return mark[0]
 
     # ------------------------------------------------------------------ anomalies
     def set_anomaly(self, node_id: str, message: str | None) -> None:
