@@ -444,8 +444,11 @@ class Tensor:
                 f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
         self._data[...] = d
         self._bump()
-        if out.grad_fn is not None:
-            self.grad_fn = out.grad_fn
+        fn = out.grad_fn
+        if fn is not None:
+            if fn._result is d:  # a saved result is self now: later in-place ops invalidate it
+                fn._result = self._data
+            self.grad_fn = fn
             self._output_nr = out._output_nr
             self._requires_grad = True
         return self

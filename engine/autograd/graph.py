@@ -156,6 +156,9 @@ class Node:
         for t, v in zip(self._saved, self._versions_at_save):
             if t is not None and t._version != v:
                 raise RuntimeError(_inplace_msg(t, v, self))
+        if self._stale is not None:  # torch unpacks every saved value, the result last
+            t, v = self._stale
+            raise RuntimeError(_inplace_msg(t, v, self, self))
         if F is backends.NP:
             return [t._data if t is not None else None for t in self._saved]
         return list(self._saved)
@@ -349,7 +352,9 @@ def _inplace_msg(t, version, node, producer=None) -> str:
     fn, nr = (producer if producer is not None else t.grad_fn), t._output_nr
     where = ""
     if fn is not None:
-        where = f", which is output {nr} of {re.sub(r'Backwards?[0-9]*$', '', fn.name())},"
+        # torch's short name: ExpBackward0 -> Exp, PowBackward1 -> Pow1
+        short = re.sub(r"Backwards?(\d*)$", lambda m: m.group(1).lstrip("0"), fn.name())
+        where = f", which is output {nr} of {short},"
     shape = ", ".join(str(s) for s in t._data.shape)
     return (
         "one of the variables needed for gradient computation has been modified by an "

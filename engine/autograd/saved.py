@@ -265,6 +265,8 @@ S = {
                       "result": res(), "self": inp(0)},
     "AminBackward0": {"dim": field("dims", _dims), "keepdim": field("keepdim"),
                       "result": res(), "self": inp(0)},
+    "MaskedFillBackward0": {"mask": field("mask", _as_tensor, True)},
+    "MaskedFillBackward1": {"mask": field("mask", _as_tensor, True)},
     "MaximumBackward0": {"other": inp(1), "self": inp(0)},
     "MinimumBackward0": {"other": inp(1), "self": inp(0)},
     "VarBackward0": {"correction": (lambda n: n.raw[1], False), "dim": (_raw_dims, False),
