@@ -26,6 +26,14 @@ class SavedEntry:
     source: str | None  # document node the tensor is (or is the output of)
     nbytes: int
     freed: bool  # a tensor whose buffer backward freed (reading it raises torch's error)
+    # torch's version check: the tensor's _version when saved, and now (None: not a tensor,
+    # or not known). They differ once an in-place op modified the saved tensor.
+    expected_version: int | None = None
+    version: int | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.expected_version is not None and self.version != self.expected_version
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class SavedSummary:
     nbytes: int  # distinct saved buffers, each counted once
     freed: bool
     error: str | None  # torch's text for reading a freed saved tensor
+    stale: str | None = None  # torch's text for a saved tensor modified in place since
 
     def lines(self) -> list[str]:
         head = f"{self.grad_fn}" + (f" ({self.node})" if self.node else "")
@@ -54,11 +63,19 @@ class SavedSummary:
                 out.append(f"  {e.name}: freed")
             elif e.is_tensor:
                 src = f" ← {e.source}" if e.source else ""
-                out.append(f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}")
+                ver = ""
+                if e.stale:
+                    ver = (f" · modified in place: version {e.version}, saved at version "
+                           f"{e.expected_version}")
+                elif e.version:
+                    ver = f" · version {e.version}"
+                out.append(f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}{ver}")
             else:
                 out.append(f"  {e.name} = {e.preview}")
         if self.freed and self.error:
             out.append(f"  reading a freed tensor: RuntimeError: {self.error}")
+        if self.stale:
+            out.append(f"  backward will fail: RuntimeError: {self.stale}")
         return out
 
 
@@ -96,6 +113,34 @@ def _sources(executor) -> dict:
     return names
 
 
+def stale_error(fn) -> str | None:
+    """torch's error for ``fn``'s saved tensors modified in place since it saved them (the
+    text its backward will raise), or None. Asked before backward runs; never raises."""
+    if getattr(fn, "_released", False):
+        return None
+    from engine.autograd.graph import _inplace_msg
+    stale = getattr(fn, "_stale", None)
+    if stale is not None:  # a saved output (sigmoid's result) modified in place
+        return _inplace_msg(stale[0], stale[1], fn, fn)
+    for t, v in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
+        if t is not None and t._version != v:
+            return _inplace_msg(t, v, fn)
+    return None
+
+
+def _versions(fn, name: str, v) -> tuple[int | None, int | None]:
+    """(version at save, version now) of the saved tensor ``v`` read as ``fn.<name>``."""
+    if name == "_saved_result":
+        stale = getattr(fn, "_stale", None)
+        if stale is not None:
+            return stale[1], int(stale[0]._version)
+        return None, None
+    for t, at in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
+        if t is v:
+            return int(at), int(t._version)
+    return None, None
+
+
 def summarize(fn, sources: dict | None = None, node: str | None = None,
               internal: bool = False) -> SavedSummary:
     """What ``fn`` saved. ``sources`` (id -> node name) names where each tensor came from."""
@@ -117,11 +162,11 @@ def summarize(fn, sources: dict | None = None, node: str | None = None,
                 total += int(data.nbytes)
             src = sources.get(id(v), sources.get(key))
             entries.append(SavedEntry(name, True, tuple(v.shape), str(v.dtype), _preview(data),
-                                      src, int(data.nbytes), False))
+                                      src, int(data.nbytes), False, *_versions(fn, name, v)))
         else:
             entries.append(SavedEntry(name, False, None, None, repr(v), None, 0, False))
     return SavedSummary(type(fn).__name__, node, internal, tuple(entries), total, freed,
-                        FREED_MSG if freed else None)
+                        FREED_MSG if freed else None, stale_error(fn))
 
 
 def for_node(executor, node_id) -> list[SavedSummary]:
