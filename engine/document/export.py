@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import catalog, dot
+from . import catalog, dot, inplace
 from .errors import DocumentError
 from .layout import _chains
 
@@ -201,13 +201,22 @@ def to_script(document, module: str = "torch", literal_values: bool = False,
     lines, builtins = _header(module, w.taken)
     if not document.settings.grad_enabled:
         lines += ["torch.set_grad_enabled(False)  # the document's global grad mode", ""]
-    lines += _graph_lines(w, literal_values)
     call = backward_call(document, results) if backward else None
     grads = [nid for nid in w.order if _prints_grad(document, nid, results)] if call else []
+    # with in-place nodes a tensor changes after its line: each node is printed right after
+    # its own line (as the app shows it), not at the end
+    inline = prints is True and bool(inplace.writers(document))
+    if inline:
+        defs, _ = _print_helpers(w, grads, builtins)
+        lines += defs[1:]
+        w.show = _free("show", w.taken)
+    lines += _graph_lines(w, literal_values)
     if prints == "simple":  # the GUI's code panel: plain print(w.grad) lines
         lines += _simple_backward(w, call, grads, builtins)
     elif prints:  # the very text `gradcanvas run --backward` prints: diff the two
-        lines += _print_helpers(w, grads, builtins)
+        if not inline:
+            defs, calls = _print_helpers(w, grads, builtins)
+            lines += defs + calls
         lines += _backward_lines(w, call, grads, builtins, printing=True)
     else:
         lines += _backward_lines(w, call, grads, builtins, printing=False)
@@ -229,6 +238,7 @@ class _Writer:
         self.region_of = _region_of(document)
         self.chains = _chains(document)  # module groups: a comment above their ops
         self.order = _order(document, self.region_of, self.chains)
+        self.show = None  # the print helper's name when each node prints after its line
 
 
 def _header(module: str, taken: set) -> tuple[list, tuple]:
@@ -305,18 +315,32 @@ def _node_lines(w: _Writer, nid: str, pad: str, literal_values: bool) -> list:
                 raise ExportError(f"{node.name}: input {port.name!r} of {spec.title} is "
                                   "not connected")
         expr = spec.code(args, params)
+    lines = []
+    if spec.inplace and not _is_expression(expr):  # x[0] = v: a statement, then x is it
+        lines.append(f"{pad}{expr}")
+        expr = args[[p.name for p in spec.inputs].index(spec.inplace)]
     if node.frozen_output:
         expr = (expr if _is_atom(expr) else f"({expr})") + ".detach()"
-    lines = [f"{pad}{node.name} = {expr}".replace("\n", "\n" + pad)]
+    lines.append(f"{pad}{node.name} = {expr}".replace("\n", "\n" + pad))
     if spec.is_source and node.frozen and rg:  # a parameter, then frozen (fine-tuning)
         lines.append(f"{pad}{node.name}.requires_grad_(False)  # frozen")
     if node.retain_grad:
         lines.append(f"{pad}{node.name}.retain_grad()")
+    if w.show is not None:
+        lines.append(f'{pad}{w.show}("{node.name}", {node.name})')
     return lines
 
 
-def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
-    """``show(name, t)`` (and ``show_grad``) and a call for every node."""
+def _is_expression(code: str) -> bool:
+    try:
+        ast.parse(code, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> tuple[list, list]:
+    """``show(name, t)`` (and ``show_grad``), and a call for every node."""
     pr, ln = builtins
     show, show_grad = _free("show", w.taken), _free("show_grad", w.taken)
     lines = [
@@ -333,7 +357,7 @@ def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
             f"def {show_grad}(name, t):",
             f'    {pr}(f"{{name}}.grad =", f"{{t.grad!r}}".replace("\\n", "\\n" + " " * '
             f'({ln}(name) + 8)))', ""]
-    return lines + [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})' for nid in w.order] \
+    return lines, [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})' for nid in w.order] \
         + [""]
 
 
