@@ -18,8 +18,8 @@ _CLAMP = (Param("min", "number", 0.0, optional=True), Param("max", "number", Non
 
 
 def _inplace(key, doc, inputs=(), params=(), call=None, code=None, formula=None,
-             differentiable=True, prefix=None):
-    _add(OpSpec(key, CAT, key, (SELF, *inputs), tuple(params), doc, call=call, code=code,
+             differentiable=True, prefix=None, title=None):
+    _add(OpSpec(key, CAT, title or key, (SELF, *inputs), tuple(params), doc, call=call, code=code,
                 formula=formula, differentiable=differentiable, inplace="self",
                 name_prefix=prefix or key.rstrip("_").rsplit(".", 1)[-1] + "_"))
 
@@ -149,4 +149,4 @@ _inplace("__setitem__", "self[index] = value (basic indexing: ints, slices, ...,
                             f"{a[1] if a[1] is not None else _r(p['scalar'])}"),
          formula="torch::autograd::CopySlices: grad_self = grad with grad[index] = 0; "
                  "grad_value = grad[index].sum_to(value.shape)",
-         prefix="put")
+         prefix="put", title="x[i] = v")

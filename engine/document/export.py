@@ -146,10 +146,12 @@ def _order(document, region_of, chains=None) -> list[str]:
     rank = {nid: i for i, nid in enumerate(document.nodes)}
     preds: dict[str, set] = {nid: set() for nid in document.nodes}
     succs: dict[str, set] = {nid: set() for nid in document.nodes}
-    for w in document.wires:
-        if w.src in preds and w.dst in preds:
-            preds[w.dst].add(w.src)
-            succs[w.src].add(w.dst)
+    pairs = [(w.src, w.dst) for w in document.wires]
+    ip = inplace.analyse(document)  # the model's rule: readers before the in-place writer
+    for src, dst in pairs + (ip.edges if ip is not None else []):
+        if src in preds and dst in preds:
+            preds[dst].add(src)
+            succs[src].add(dst)
     remaining = {nid: len(p) for nid, p in preds.items()}
     ready = sorted((nid for nid, n in remaining.items() if n == 0), key=rank.__getitem__)
     order, current, module = [], None, ()

@@ -147,6 +147,8 @@ def refusal(doc, src, dst, port, index=0):
     if a is None or not a.edges:
         return None
     g = doc._graph()
+    if g.topological_order(doc.nodes, a.edges + [(src, dst)]) is not None:
+        return None
     succ = {**g.succ, src: {**g.succ.get(src, {}), dst: [wire]}}
     for reader, w in a.edges:
         if reader in _descendants(w, succ):
@@ -157,7 +159,14 @@ def refusal(doc, src, dst, port, index=0):
                 f"modifies it, but {nodes[reader].name} also depends on {nodes[w].name}): "
                 f"read {nodes[w].name}'s output instead, or clone() {t} before "
                 f"{nodes[w].name}")
-    return None
+    # two writers on one storage (x and a view of x), neither after the other
+    root = a.roots[src]
+    both = [nodes[w].name for w in nodes if w in a.target and a.roots[a.target[w]] == root]
+    return CycleError(
+        f"{', '.join(both[:-1])} and {both[-1]} would {'both' if len(both) == 2 else 'all'} "
+        f"modify the memory of {nodes[root].name} in place, "
+        f"each before the other reads it: chain the in-place ops one after another (each "
+        f"from the previous one's output), or clone() {nodes[root].name} first")
 
 
 @dataclass

@@ -347,7 +347,10 @@ class NodeItem(NodePainting, QGraphicsItem):
                        f" here; modified in place later: now at version {now}"))
         stale = getattr(r, "stale", None) if r is not None else None
         if stale:  # the saved-tensor version check, before backward runs (issue 14)
-            for chunk in wrap("backward will fail: " + stale, s.small_fm, text.width, 3):
+            # on the node the part that says what changed; torch's whole text in the tooltip
+            core = stale.split("inplace operation: ", 1)[-1].split(" Hint:", 1)[0]
+            for chunk in wrap("backward will fail, modified in place: " + core, s.small_fm,
+                              text.width, 4):
                 text.add(chunk, s.error_text_pen, s.small_font, s.small_fm)
             tip.append(f"backward will fail: RuntimeError: {stale}")
 
