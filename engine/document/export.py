@@ -350,7 +350,7 @@ def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> tuple[list, list
         "# prints: every node's value, requires_grad, is_leaf and grad_fn, then grads",
         f"def {show}(name, t):",
         f'    {pr}(f"{{name}} =", f"{{t!r}}".replace("\\n", "\\n" + " " * ({ln}(name) + 3)))',
-        '    fn = t.grad_fn and f"<{t.grad_fn.name()}>"',
+        '    fn = t.grad_fn and f"<{type(t.grad_fn).__name__}>"',
         f'    {pr}(f"    requires_grad={{t.requires_grad}} is_leaf={{t.is_leaf}} '
         'grad_fn={fn}")', ""]
     if grads:
