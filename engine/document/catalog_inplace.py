@@ -61,6 +61,10 @@ for _k, _d in [("relu_", "max(self, 0), in place."), ("sigmoid_", "1 / (1 + exp(
                ("exp_", "e ** self, in place.")]:
     _unary_(_k, _d, VJP[_k[:-1]])
 
+_inplace("F.relu_", "torch.nn.functional.relu_: max(self, 0), in place.",
+         call=lambda m, i, p: m.nn.functional.relu_(i[0]),
+         code=lambda a, p: f"torch.nn.functional.relu_({a[0]})", formula=VJP["relu"],
+         prefix="relu_", title="relu_ (F)")
 _inplace("clamp_", "Limits self to [min, max], in place.", params=_CLAMP,
          call=lambda m, i, p: i[0].clamp_(min=p["min"], max=p["max"]),
          code=lambda a, p: f"{a[0]}.clamp_({_kw(p, ['min', 'max'], _NONE2)[2:]})",

@@ -553,6 +553,8 @@ NOT_NODES = {
     "result_type": "dtype utility", "floor_divide": "no derivative in torch",
     "index_put_zeros": "internal helper", "asarray": "tensor",
     "is_floating_point": "dtype utility",
+    "masked_fill": "masked_fill_ (the in-place node; no out-of-place node yet)",
+    "clip_": "clamp_", "clamp_min_": "clamp_", "clamp_max_": "clamp_",
 }
 # engine API added with issue 11 (norms, scans, sorting, comparisons): no canvas node yet, so
 # the coverage test states the gap (a later issue may give them rows)

@@ -25,7 +25,7 @@ def names(doc, ids):
 def test_every_in_place_row_modifies_its_self_port():
     assert INPLACE == sorted(["add_", "sub_", "mul_", "div_", "pow_", "clamp_", "relu_",
                               "sigmoid_", "tanh_", "exp_", "zero_", "fill_", "copy_",
-                              "masked_fill_", "__setitem__"])
+                              "masked_fill_", "__setitem__", "F.relu_"])
     for key in INPLACE:
         spec = catalog.CATALOG[key]
         assert spec.inplace == "self" and spec.inputs[0].name == "self", key
