@@ -458,7 +458,8 @@ def _signature(result):
         return None
     return (*(getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
                                                  "is_leaf", "error", "blocked_by",
-                                                 "grad_count")),
+                                                 "grad_count", "stale")),
+            version_badge(result),
             getattr(result, "value", None) is None, _grad_of(result) is None)
 
 
