@@ -318,3 +318,21 @@ def test_setitem_index_is_parsed_never_evaluated():
     p = d.add_node("__setitem__", "p", {"index": "os.system('x')"})
     chain(d, z, p)
     assert "is not an int, a slice" in Executor(d).forward()[p.id].error
+
+
+def test_a_file_breaking_the_rule_is_refused_with_the_wire_s_path(tmp_path):
+    from engine.document import fileformat
+    from engine.document.errors import DocumentError
+    d = Document()
+    x = d.add_node("randn", "x", {"shape": [3]})
+    w = d.add_node("mul_", "w")
+    w2 = d.add_node("add_", "w2")
+    chain(d, x, w)
+    data = d.to_dict()
+    data["wires"].append({"src": x.id, "dst": w2.id, "port": "self", "index": 0})
+    with pytest.raises(DocumentError) as info:
+        Document.from_dict(data)
+    assert info.value.path == "wires[1]" and "already modified in place by w" in str(info.value)
+    chain(d, w, w2)
+    fileformat.save(d, tmp_path / "ok.json")
+    assert fileformat.load(tmp_path / "ok.json") == d
