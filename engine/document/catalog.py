@@ -383,7 +383,7 @@ def _gen(m, seed):
 
 
 # The rows themselves (after everything they use is defined).
+from . import catalog_inplace as _inplace_rows  # noqa: E402,F401
 from . import catalog_nn as _nn_rows  # noqa: E402,F401
 from . import catalog_ops as _rows  # noqa: E402,F401
-from . import catalog_inplace as _inplace_rows  # noqa: E402,F401
 from .catalog_ops import NOT_NODES  # noqa: E402,F401
