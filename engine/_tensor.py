@@ -104,8 +104,12 @@ class Tensor:
     _accumulator = None
     _retains_grad = False
     _hooks = None
-    _version = 0
-    _version_of = None  # weakref to the tensor this one was detached from
+    # torch's VersionCounter: one cell ([version]) shared by a base, all its views and the
+    # tensors detach()ed from them. Made on first need (a bump, a detach, a saved result); a
+    # view keeps only its base (``_view_of``, the root of its view chain) and reads the
+    # base's cell, so making a view allocates no counter.
+    _vc = None
+    _view_of = None
     # a view made under no_grad of a tensor requiring grad: torch makes it a leaf that
     # requires grad but has no grad accumulator (its uses get (None, 0) edges)
     _nograd_view = False
@@ -307,11 +311,52 @@ class Tensor:
 
     def detach(self) -> Tensor:
         t = Tensor._make(self._data)
-        if self._requires_grad:
-            # shares memory and (as in torch) the version counter: an in-place change of the
-            # detached tensor invalidates what the graph saved of this one
-            t._version_of = weakref.ref(self)
+        # shares memory and (as in torch) the version counter: an in-place change of the
+        # detached tensor invalidates what the graph saved of this one. Not a view (_base None)
+        t._vc = self._counter()
         return t
+
+    # -- version counter and views --------------------------------------------------------------
+    def _counter(self) -> list:
+        """The shared version cell, made on first need (on the root base for a view)."""
+        vc = self._vc
+        if vc is None:
+            owner = self._view_of
+            if owner is None:
+                owner = self
+            vc = owner._vc
+            if vc is None:
+                vc = owner._vc = [0]
+        return vc
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        if vc is None:
+            base = self._view_of
+            if base is None or base._vc is None:
+                return 0
+            vc = base._vc
+        return vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._counter()[0] = value
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (the root of a chain of views), or None."""
+        return self._view_of
+
+    def _is_view(self) -> bool:
+        return self._view_of is not None
+
+    def _viewed_as(self, out: Tensor) -> Tensor:
+        """Mark ``out`` (sharing this tensor's memory) a view of it: the same base, hence the
+        same version counter, as torch's view ops."""
+        base = self._view_of
+        out._view_of = self if base is None else base
+        return out
 
     def detach_(self) -> Tensor:
         if self.grad_fn is not None:
@@ -420,17 +465,9 @@ class Tensor:
                                    "used in an in-place operation.")
 
     def _bump(self) -> None:
-        """The data changed in place: a node that saved this very array as its result can no
-        longer use it (torch's version check on saved outputs)."""
-        fn = self.grad_fn
-        if fn is not None and fn._result is self._data:
-            fn._stale = (self, self._version)
-        self._version += 1
-        ref = self._version_of
-        if ref is not None:
-            base = ref()
-            if base is not None:
-                base._bump()
+        """The data changed in place: the shared version counter moves on, so what any node
+        saved of this tensor, its base, views or detached aliases fails torch's check."""
+        self._counter()[0] += 1
 
     def _rebase(self, out: Tensor) -> Tensor:
         d = out._data
@@ -446,8 +483,10 @@ class Tensor:
         self._bump()
         fn = out.grad_fn
         if fn is not None:
-            if fn._result is d:  # a saved result is self now: later in-place ops invalidate it
+            if fn._result is d:  # the saved result is self now, at its new version
                 fn._result = self._data
+                vc = fn._result_cell = self._counter()
+                fn._result_v = vc[0]
             self.grad_fn = fn
             self._output_nr = out._output_nr
             self._requires_grad = True

@@ -47,7 +47,10 @@ class SliceBackward0(_BasicBackward):
 
 def _basic(input, index, cls):
     x = input._data
-    out = _make(x[index])
+    v = x[index]
+    if type(v) is not np.ndarray:  # every dim selected: NumPy's scalar is a copy, not a view
+        v = x[index + (Ellipsis,)]
+    out = input._viewed_as(_make(v))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)
@@ -81,7 +84,7 @@ def _slice(input, dim, s):
 
 
 def _alias(input):
-    out = _make(input._data.view())
+    out = input._viewed_as(_make(input._data.view()))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)

@@ -120,7 +120,7 @@ def _split(input, sizes, d, cls):
         parts.append(x[lead + (slice(start, start + n),)])
         start += n
     if input._requires_grad and not grad_enabled[0]:
-        return tuple(no_grad_view(_make(p)) for p in parts)
+        return tuple(no_grad_view(input._viewed_as(_make(p))) for p in parts)
     rg = grad_enabled[0] and input._requires_grad
     node = None
     if rg:
@@ -128,7 +128,8 @@ def _split(input, sizes, d, cls):
         node.dim = d
         node.num_outputs = len(parts)
         node.output_shapes = [(p.shape, p.dtype) for p in parts]
-    return tuple(_make(p, rg, node, i if rg else 0) for i, p in enumerate(parts))
+    return tuple(input._viewed_as(_make(p, rg, node, i if rg else 0))
+                 for i, p in enumerate(parts))
 
 
 def split(tensor, split_size_or_sections, dim=0):
