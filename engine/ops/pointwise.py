@@ -82,6 +82,7 @@ def _unary(node_cls, fn, save_input=False, save_result=False):
                 node = node_cls((input,))
                 out = _make(y, True, node)
                 node._result = out._data  # Node.save_result, inlined (0-d: the array)
+                node._result_cell = out._vc = [0]  # out is new: version 0, a new counter
                 if _SAVED_HOOKS:
                     _pack(node, None, out)
                 return out
