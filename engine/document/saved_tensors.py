@@ -119,22 +119,24 @@ def stale_error(fn) -> str | None:
     if getattr(fn, "_released", False):
         return None
     from engine.autograd.graph import _inplace_msg
-    stale = getattr(fn, "_stale", None)
-    if stale is not None:  # a saved output (sigmoid's result) modified in place
-        return _inplace_msg(stale[0], stale[1], fn, fn)
+    # as torch unpacks them: the saved inputs, then the saved result
     for t, v in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
         if t is not None and t._version != v:
             return _inplace_msg(t, v, fn)
+    cell = getattr(fn, "_result_cell", None)
+    if cell is not None and cell[0] != fn._result_v:  # a saved output modified in place
+        try:
+            fn._stale_result()
+        except RuntimeError as e:  # the engine builds torch's text in one place
+            return str(e)
     return None
 
 
 def _versions(fn, name: str, v) -> tuple[int | None, int | None]:
     """(version at save, version now) of the saved tensor ``v`` read as ``fn.<name>``."""
     if name == "_saved_result":
-        stale = getattr(fn, "_stale", None)
-        if stale is not None:
-            return stale[1], int(stale[0]._version)
-        return None, None
+        cell = getattr(fn, "_result_cell", None)
+        return (None, None) if cell is None else (int(fn._result_v), int(cell[0]))
     for t, at in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
         if t is v:
             return int(at), int(t._version)

@@ -66,6 +66,9 @@ def test_views_share_the_storage_their_readers_are_ordered_by():
     r = Executor(d).forward()
     assert float(r[y.id].value) == pytest.approx(float(r[a.id].value.sum()), rel=1e-6)
     np.testing.assert_allclose(r[a.id].live.numpy(), 2 * r[a.id].value.numpy())  # via v
+    # a view shares its base's version counter (torch's VersionCounter)
+    assert (r[a.id].version, r[a.id].live_version) == (0, 1)
+    assert (r[v.id].version, r[v.id].live_version, r[w.id].version) == (0, 1, 1)
 
 
 def test_a_second_writer_on_the_same_value_is_refused_in_plain_english():

@@ -87,6 +87,25 @@ def test_versions_of_a_chain_match_torch(torch):
         assert ns[name]._version == res.live_version, name
 
 
+def test_a_view_s_base_is_at_the_version_torch_reports(torch):
+    d = Document()
+    a = d.add_node("tensor", "a", {"value": [[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]]})
+    v = d.add_node("t", "v")
+    w = d.add_node("mul_", "w")
+    w2 = d.add_node("add_", "w2")
+    s = d.add_node("sum", "s")
+    d.connect(a.id, v.id, "input")
+    d.connect(v.id, w.id, "self")
+    d.connect(w.id, w2.id, "self")
+    d.connect(a.id, s.id, "input")
+    r = Executor(d).forward()
+    ns, printed = run_script(export.to_script(d, literal_values=True))
+    for node in (a, v, w, w2, s):
+        assert ns[node.name]._version == r[node.id].live_version, node.name
+    np.testing.assert_allclose(ns["a"].numpy(), r[a.id].live.numpy())
+    assert float(ns["s"]) == pytest.approx(float(r[s.id].value))  # read before the writes
+
+
 def _torch_error(torch, fn) -> str:
     with pytest.raises(RuntimeError) as info:
         fn()
