@@ -121,7 +121,7 @@ def analyse(doc, extra_wire=None) -> _Analysis | None:
 
 def order(doc, adjacency) -> list[str] | None:
     """The topological order with the readers-before-writer constraints (None: a cycle)."""
-    a = analyse(doc)
+    a = analyse(doc) if writers(doc) else None
     return adjacency.topological_order(doc.nodes, a.edges if a is not None else ())
 
 
@@ -178,7 +178,7 @@ class Plan:
 
 
 def plan(doc) -> Plan | None:
-    a = analyse(doc)
+    a = analyse(doc) if writers(doc) else None
     if a is None:
         return None
     g = doc._graph()

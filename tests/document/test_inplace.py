@@ -339,3 +339,26 @@ def test_a_file_breaking_the_rule_is_refused_with_the_wire_s_path(tmp_path):
     chain(d, w, w2)
     fileformat.save(d, tmp_path / "ok.json")
     assert fileformat.load(tmp_path / "ok.json") == d
+
+
+def test_a_document_without_in_place_nodes_never_analyses_the_rule(monkeypatch):
+    """Counted, not timed: the hot paths (plan, forward, wire checks) of an ordinary document
+    do not run the in-place analysis at all, once the writer set is known to be empty."""
+    calls = []
+    real = inplace.analyse
+    monkeypatch.setattr(inplace, "analyse", lambda *a, **k: calls.append(1) or real(*a, **k))
+    d = Document()
+    nodes = [d.add_node("randn", "a", {"shape": [3]})] + [d.add_node("exp") for _ in range(50)]
+    chain(d, *nodes)
+    ex = Executor(d)
+    ex.forward()
+    extra = d.add_node("neg")
+    for n in nodes:
+        assert d.check_connect(n.id, extra.id, "input") is None
+    d.connect(nodes[-1].id, extra.id, "input")
+    ex.forward()
+    assert calls == []
+    w = d.add_node("relu_")  # the first in-place node: now the rule applies
+    d.connect(extra.id, w.id, "self")
+    ex.forward()
+    assert calls and ex._ip is not None
