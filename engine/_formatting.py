@@ -227,7 +227,8 @@ def tensor_repr(t) -> str:
         tensor_str = _tensor_str(a, indent)
 
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        # torch prints the node's class name (CopySlices), not name() (torch::autograd::...)
+        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + tensor_str, suffixes, indent)

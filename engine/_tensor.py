@@ -2,6 +2,7 @@
 dtype tables and checks its in-place methods use live in _inplace.py (re-exported here)."""
 from __future__ import annotations
 
+import re
 import warnings
 import weakref
 
@@ -30,6 +31,8 @@ from ._inplace import (
 )
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, RemovableHandle
+from .autograd.views import MULTI_VIEW, rebase_view, refresh_views
+from .autograd.views import register as _register_view
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -104,8 +107,14 @@ class Tensor:
     _accumulator = None
     _retains_grad = False
     _hooks = None
-    _version = 0
-    _version_of = None  # weakref to the tensor this one was detached from
+    # torch's VersionCounter: one cell ([version]) shared by a base, all its views and the
+    # tensors detach()ed from them. Made on first need (a bump, a detach, a saved result); a
+    # view keeps only its base (``_view_of``, the root of its view chain) and reads the
+    # base's cell, so making a view allocates no counter.
+    _vc = None
+    _view_of = None
+    _views = None  # on a base: weak references to its views (autograd/views.py)
+    _multi_view = False  # an output of split/chunk (or a view of one): no in-place under grad
     # a view made under no_grad of a tensor requiring grad: torch makes it a leaf that
     # requires grad but has no grad accumulator (its uses get (None, 0) edges)
     _nograd_view = False
@@ -307,11 +316,58 @@ class Tensor:
 
     def detach(self) -> Tensor:
         t = Tensor._make(self._data)
-        if self._requires_grad:
-            # shares memory and (as in torch) the version counter: an in-place change of the
-            # detached tensor invalidates what the graph saved of this one
-            t._version_of = weakref.ref(self)
+        # shares memory and (as in torch) the version counter: an in-place change of the
+        # detached tensor invalidates what the graph saved of this one. Not a view (_base None)
+        t._vc = self._counter()
         return t
+
+    # -- version counter and views --------------------------------------------------------------
+    def _counter(self) -> list:
+        """The shared version cell, made on first need (on the root base for a view)."""
+        vc = self._vc
+        if vc is None:
+            owner = self._view_of
+            if owner is None:
+                owner = self
+            vc = owner._vc
+            if vc is None:
+                vc = owner._vc = [0]
+        return vc
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        if vc is None:
+            base = self._view_of
+            if base is None or base._vc is None:
+                return 0
+            vc = base._vc
+        return vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._counter()[0] = value
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of (the root of a chain of views), or None."""
+        return self._view_of
+
+    def _is_view(self) -> bool:
+        return self._view_of is not None
+
+    def _viewed_as(self, out: Tensor) -> Tensor:
+        """Mark ``out`` (sharing this tensor's memory) a view of it: the same base, hence the
+        same version counter, as torch's view ops."""
+        base = self._view_of
+        if base is None:
+            base = self
+        out._view_of = base
+        if self._multi_view:
+            out._multi_view = True
+        if base.grad_fn is not None or not base._requires_grad:  # see autograd/views.py
+            _register_view(base, out)
+        return out
 
     def detach_(self) -> Tensor:
         if self.grad_fn is not None:
@@ -415,22 +471,32 @@ class Tensor:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place "
                     "operation.")
-            if type(fn).__name__ in _VIEW_NODES and _views_a_leaf(fn):
+            base = self._view_of
+            if base is not None:
+                if base.grad_fn is None and base._requires_grad:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                       "used in an in-place operation.")
+                if self._multi_view:
+                    short = re.sub(r"Backwards?(\d*)$", lambda m: m.group(1).lstrip("0"),
+                                   fn.name())
+                    raise RuntimeError(f"Output {self._output_nr} of {short} is a view and is "
+                                       f"being modified inplace. {MULTI_VIEW}")
+            elif type(fn).__name__ in _VIEW_NODES and _views_a_leaf(fn):
                 raise RuntimeError("a view of a leaf Variable that requires grad is being "
                                    "used in an in-place operation.")
 
     def _bump(self) -> None:
-        """The data changed in place: a node that saved this very array as its result can no
-        longer use it (torch's version check on saved outputs)."""
-        fn = self.grad_fn
-        if fn is not None and fn._result is self._data:
-            fn._stale = (self, self._version)
-        self._version += 1
-        ref = self._version_of
-        if ref is not None:
-            base = ref()
-            if base is not None:
-                base._bump()
+        """The data changed in place: the shared version counter moves on, so what any node
+        saved of this tensor, its base, views or detached aliases fails torch's check."""
+        self._counter()[0] += 1
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        base = self._view_of
+        if base is None:
+            base = self
+        if base._views is not None and base._requires_grad:
+            refresh_views(base, self)
 
     def _rebase(self, out: Tensor) -> Tensor:
         d = out._data
@@ -443,11 +509,21 @@ class Tensor:
                 f"result type {_SCALAR_NAMES[d.dtype.name]} can't be cast to the desired "
                 f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
         self._data[...] = d
-        self._bump()
-        if out.grad_fn is not None:
-            self.grad_fn = out.grad_fn
-            self._output_nr = out._output_nr
-            self._requires_grad = True
+        vc = self._counter()
+        vc[0] += 1
+        fn = out.grad_fn
+        if fn is not None:
+            if fn._result is d:  # the saved result is self now, at its new version
+                fn._result = self._data
+                fn._result_cell = vc
+                fn._result_v = vc[0]
+            if self._view_of is not None:  # the base's history takes the op (CopySlices)
+                rebase_view(self, fn)
+            else:
+                self.grad_fn = fn
+                self._output_nr = out._output_nr
+                self._requires_grad = True
+        self._refresh_views()
         return self
 
     def _records_inplace(self, *others) -> bool:
@@ -456,7 +532,11 @@ class Tensor:
         if self._requires_grad:
             self._check_inplace()
             return True
-        return any(isinstance(o, Tensor) and o._requires_grad for o in others)
+        if any(isinstance(o, Tensor) and o._requires_grad for o in others):
+            if self._multi_view:
+                raise RuntimeError(NO_GRAD_VIEW_INPLACE.split(" Given")[0] + " " + MULTI_VIEW)
+            return True
+        return False
 
     def _snapshot(self) -> Tensor:
         """self before the in-place op, with self's history (the new node's input)."""

@@ -64,12 +64,14 @@ class Node:
     _versions_at_save = ()  # each saved input's version when saved (torch's version check)
     _packed = None  # (unpack_hook, packed inputs, packed result) under saved_tensors_hooks
     _result = None
+    # the saved result's version counter cell, and its version when saved (torch's check)
+    _result_cell = None
+    _result_v = 0
     _hooks = None
     _pre_hooks = None
     _tensor_pre_hooks = None
     _retained = None
     _released = False
-    _stale = None  # (tensor, version) once a saved output was modified in place
     # True once any hook or retain_grad was registered here: the engine's per-node fast path
     # skips all hook handling with this single test
     _special = False
@@ -143,6 +145,9 @@ class Node:
 
     def save_result(self, out) -> None:
         self._result = out._data
+        vc = self._result_cell = out._counter()
+        if vc[0]:
+            self._result_v = vc[0]
         if _SAVED_HOOKS:
             _pack(self, None, out)
 
@@ -156,6 +161,9 @@ class Node:
         for t, v in zip(self._saved, self._versions_at_save):
             if t is not None and t._version != v:
                 raise RuntimeError(_inplace_msg(t, v, self))
+        vc = self._result_cell
+        if vc is not None and vc[0] != self._result_v:  # torch unpacks every saved value
+            self._stale_result()
         if F is backends.NP:
             return [t._data if t is not None else None for t in self._saved]
         return list(self._saved)
@@ -166,13 +174,19 @@ class Node:
         if self._packed is not None and self._packed[2] is not None:
             r = self._unpacked_result()
             return r._data if F is backends.NP else r
-        if self._stale is not None:
-            t, v = self._stale
-            raise RuntimeError(_inplace_msg(t, v, self, self))
+        vc = self._result_cell
+        if vc is not None and vc[0] != self._result_v:
+            self._stale_result()
         if F is backends.NP:
             return self._result
         # torch's SavedVariable for an output: the same data, with this node as grad_fn.
         return Tensor._make(self._result, True, self)
+
+    def _stale_result(self):
+        """torch's error for a saved output modified in place since (through any alias)."""
+        t = Tensor._make(self._result)
+        t._vc = self._result_cell
+        raise RuntimeError(_inplace_msg(t, self._result_v, self, self))
 
     # -- what the _saved_* properties read (engine/autograd/saved.py) ---------------------
     def _unpacked_saved(self) -> tuple:
@@ -188,7 +202,10 @@ class Node:
             return p[0](p[2])
         if self._result is None:
             return None
-        return Tensor._make(self._result, True, self)
+        t = Tensor._make(self._result, True, self)
+        if self._result_cell is not None:  # torch's unpacked output shares the counter
+            t._vc = self._result_cell
+        return t
 
     def release(self) -> None:
         if self.saves:  # only what was set: a first write creates the instance dict
@@ -349,7 +366,9 @@ def _inplace_msg(t, version, node, producer=None) -> str:
     fn, nr = (producer if producer is not None else t.grad_fn), t._output_nr
     where = ""
     if fn is not None:
-        where = f", which is output {nr} of {re.sub(r'Backwards?[0-9]*$', '', fn.name())},"
+        # torch's short name: ExpBackward0 -> Exp, PowBackward1 -> Pow1
+        short = re.sub(r"Backwards?(\d*)$", lambda m: m.group(1).lstrip("0"), fn.name())
+        where = f", which is output {nr} of {short},"
     shape = ", ".join(str(s) for s in t._data.shape)
     return (
         "one of the variables needed for gradient computation has been modified by an "

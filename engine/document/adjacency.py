@@ -116,12 +116,18 @@ class Adjacency:
                     stack.append(nxt)
         return seen
 
-    def topological_order(self, nodes) -> list[str] | None:
+    def topological_order(self, nodes, extra=()) -> list[str] | None:
         """Kahn's algorithm taking the earliest node in ``nodes`` order first (networkx's
-        lexicographical_topological_sort keyed by position); None if there is a cycle."""
+        lexicographical_topological_sort keyed by position); None if there is a cycle.
+        ``extra``: (before, after) pairs that order nodes without a wire (in-place rule)."""
         rank = {nid: i for i, nid in enumerate(nodes)}
         pred, succ = self.pred, self.succ
         indeg = {nid: len(pred[nid]) for nid in nodes}
+        after: dict[str, list] = {}
+        for a, b in set(extra):
+            if a not in pred[b]:  # a wire already orders them
+                indeg[b] += 1
+                after.setdefault(a, []).append(b)
         heap = [(rank[nid], nid) for nid, d in indeg.items() if d == 0]
         heapq.heapify(heap)
         order = []
@@ -129,6 +135,10 @@ class Adjacency:
             _, nid = heapq.heappop(heap)
             order.append(nid)
             for s in succ[nid]:
+                indeg[s] -= 1
+                if indeg[s] == 0:
+                    heapq.heappush(heap, (rank[s], s))
+            for s in after.get(nid, ()):
                 indeg[s] -= 1
                 if indeg[s] == 0:
                     heapq.heappush(heap, (rank[s], s))

@@ -20,7 +20,8 @@ FLOAT_DTYPES = ("float32", "float64", "float16")
 DTYPES = FLOAT_DTYPES + ("int64", "int32", "int16", "int8", "uint8", "bool")
 REDUCTIONS = ("mean", "sum", "none")
 CATEGORIES = ("Sources", "Arithmetic", "Pointwise", "Comparison", "Reductions", "Shape",
-              "Linear algebra", "Activations", "Losses", "Neural network", "Autograd")
+              "Linear algebra", "Activations", "Losses", "Neural network", "In-place",
+              "Autograd")
 KINDS = ("int", "float", "number", "bool", "choice", "shape", "dims", "dtype", "str", "literal")
 
 
@@ -63,6 +64,10 @@ class OpSpec:
     result_numel: Callable | None = None  # (input shapes, params) -> result elements, for
     #   ops whose result can dwarf their inputs (broadcasting, products); checked pre-alloc
     formula: str | None = None  # the vector-Jacobian product as text (shown on edges)
+    # in-place ops (issue 14): the input port whose tensor the op modifies and returns
+    # (torch's ``self``); the model orders and checks writers by it (inplace.py)
+    inplace: str | None = None
+    view_of: str | None = None  # view ops: the input whose storage the output shares
 
     @property
     def prefix(self) -> str:
@@ -381,6 +386,7 @@ def _gen(m, seed):
 
 
 # The rows themselves (after everything they use is defined).
+from . import catalog_inplace as _inplace_rows  # noqa: E402,F401
 from . import catalog_nn as _nn_rows  # noqa: E402,F401
 from . import catalog_ops as _rows  # noqa: E402,F401
 from .catalog_ops import NOT_NODES  # noqa: E402,F401

@@ -18,7 +18,7 @@ import numpy as np
 
 import engine
 
-from . import catalog
+from . import catalog, inplace
 from .backward_history import BackwardHistory
 from .catalog import CATALOG
 from .perf import gc_paused
@@ -72,6 +72,18 @@ class NodeResult:
             return []
         return [(None if f is None else type(f).__name__, nr) for f, nr in fn.next_functions]
 
+    stale = None  # torch's version-check error for this node's grad_fn (InplaceResult sets it)
+
+    @property
+    def version(self) -> int | None:
+        """The output's ``_version`` as this node left it (its badge: "v1")."""
+        return None if self.value is None else int(self.value._version)
+
+    @property
+    def live_version(self) -> int | None:
+        """The version the tensor has now (higher when an in-place node modified it later)."""
+        return self.version
+
     @property
     def grad(self):
         t = self._holder
@@ -86,6 +98,25 @@ class NodeResult:
             return f"NodeResult(error={self.error!r}, blocked_by={self.blocked_by!r})"
         return (f"NodeResult(shape={self.shape}, dtype={self.dtype}, grad_fn={self.grad_fn}, "
                 f"requires_grad={self.requires_grad})")
+
+
+class InplaceResult(NodeResult):
+    """A node of a document with in-place nodes whose tensor a later in-place node modified
+    (``value`` is a copy of it as this node produced it: value, grad_fn, version; ``live`` the
+    tensor itself), or whose grad_fn's saved tensors were modified (``stale``: torch's error
+    text, before backward runs)."""
+
+    __slots__ = ("live", "stale")
+
+    def __init__(self, value=None, error=None, blocked_by=None, holder=None, grad_count=0,
+                 live=None, stale=None):
+        super().__init__(value, error, blocked_by, holder, grad_count)
+        self.live = value if live is None else live
+        self.stale = stale
+
+    @property
+    def live_version(self) -> int | None:
+        return None if self.live is None else int(self.live._version)
 
 
 def error_text(exc: BaseException) -> str:
@@ -127,6 +158,18 @@ def _grad_state(r):
     return None if g is None else (id(g), g._version)
 
 
+def _fresh_roots(ip, seeds) -> None:
+    """A recomputed reader of a value an in-place node modified later must see it as it was:
+    the node that created that storage recomputes too (and so everything after it)."""
+    changed = True
+    while changed:
+        changed = False
+        for root, trig in ip.triggers.items():
+            if root not in seeds and not seeds.isdisjoint(trig):
+                seeds.add(root)
+                changed = True
+
+
 def _freeze(v):
     if isinstance(v, (list, tuple)):
         if not any(map(isinstance, v, repeat((list, tuple)))):
@@ -146,6 +189,8 @@ class Executor:
         self._leaves: dict[str, tuple] = {}  # source id -> (definition key, leaf tensor)
         self._dirty: set[str] = set(document.nodes)
         self._plan = None  # (order, inputs) cached until the structure changes
+        self._ip = None  # inplace.Plan of a document with in-place nodes (with the plan)
+        self._pristine: dict = {}  # source id -> (leaf, values, version) an in-place op changes
         self._graph_used = False
         self.graph_version = 0  # +1 for every forward that recomputed something
         self.recompute_count = 0  # node computations since creation (tests count deltas)
@@ -213,13 +258,15 @@ class Executor:
 
     def _make_plan(self) -> list:
         doc = self.doc
+        self._ip = ip = inplace.plan(doc)
+        writers = ip.snapshot if ip is not None else ()
         g = doc._graph()
         slot, pred = g.slot, g.pred
         plan = []
         for nid in doc.topological_order():
             spec = doc.nodes[nid].spec
             ports = []
-            simple = not spec.is_source
+            simple = not spec.is_source and nid not in writers  # writers: snapshots first
             for port in spec.inputs:
                 if port.variadic:
                     wires = sorted((w for ws in pred[nid].values() for w in ws
@@ -252,6 +299,9 @@ class Executor:
             self.last_recomputed = []
             return self.results
         seeds, self._dirty = self._dirty, set()
+        ip = self._ip
+        if ip is not None:
+            _fresh_roots(ip, seeds)
         if len(seeds) >= len(nodes) and seeds >= nodes.keys():
             dirty = seeds
         else:
@@ -297,11 +347,18 @@ class Executor:
                             continue
                         except Exception:  # noqa: S110 - _compute reports it
                             pass
+                # a writer: what its inputs looked like before it runs stays on their nodes
+                pending = self._snapshots(ip.snapshot[nid]) if ip is not None and \
+                    nid in ip.snapshot else None
                 if nid in no_grad_ids:
                     with m.no_grad():
                         results[nid] = self._compute(nodes[nid], ports, simple)
                 else:
                     results[nid] = self._compute(nodes[nid], ports, simple)
+                if pending:
+                    results.update(pending)
+            if ip is not None:
+                self._mark_stale(recomputed)
         self.recompute_count += len(recomputed)
         self.last_recomputed = recomputed
         self.graph_version += 1
@@ -366,10 +423,67 @@ class Executor:
             # the exported code passes requires_grad=True to the factory: its error
             self.m.zeros(0, dtype=leaf.dtype, requires_grad=True)
         leaf.requires_grad_(node.tracks_grad)  # frozen: w.requires_grad_(False)
-        out = leaf.detach() if node.frozen_output else leaf
+        out = leaf
+        if self._ip is not None and node.id in self._ip.fresh:
+            out = self._fresh(node, leaf)
+        out = out.detach() if node.frozen_output else out
         old = self.results.get(node.id)
         count = old.grad_count if old is not None and old._holder is leaf else 0
         return NodeResult(out, holder=leaf, grad_count=count)
+
+    # -- in-place nodes (the rule and its reasons: inplace.py) ---------------------------
+    def _fresh(self, node, leaf):
+        """A source an in-place node modifies, as a script run from the top has it: a copy
+        of the cached leaf; a leaf requiring grad keeps its identity (its .grad accumulates)
+        and gets its values and version back (an update under no_grad is applied once)."""
+        if not node.tracks_grad:
+            return leaf.clone()
+        kept = self._pristine.get(node.id)
+        if kept is not None and kept[0] is leaf:
+            if self.m is engine and (leaf._version != kept[2]
+                                     or not np.array_equal(leaf._data, kept[1])):
+                leaf._data[...] = kept[1]
+                leaf._version = kept[2]
+        elif self.m is engine:
+            self._pristine[node.id] = (leaf, leaf._data.copy(), leaf._version)
+        return leaf
+
+    def _snapshots(self, member_ids) -> dict:
+        """Copies of the results an in-place node is about to modify, as their nodes made
+        them (value, grad_fn, version); the tensor itself stays ``live``. Engine only: a torch
+        tensor's grad_fn cannot be given to a copy (parity runs keep the live tensors)."""
+        if self.m is not engine:
+            return {}
+        out = {}
+        make = engine.Tensor._make
+        for mid in member_ids:
+            r = self.results.get(mid)
+            if r is None or r.value is None or isinstance(r, InplaceResult) and \
+                    r.live is not r.value:
+                continue
+            v = r.value
+            snap = make(v._data.copy(), v._requires_grad, v.grad_fn, v._output_nr)
+            snap._version = v._version
+            out[mid] = InplaceResult(snap, holder=r._holder, grad_count=r.grad_count, live=v)
+        return out
+
+    def _mark_stale(self, recomputed) -> None:
+        """Before backward: each grad_fn whose saved tensors an in-place node modified gets
+        torch's error text on its node (saved_tensors.stale_error)."""
+        from .saved_tensors import stale_error
+        results = self.results
+        for nid in recomputed:
+            r = results.get(nid)
+            fn = None if r is None or r.value is None else r.value.grad_fn
+            if fn is None:
+                continue
+            err = stale_error(fn)
+            if err is None and r.stale is None:
+                continue
+            if not isinstance(r, InplaceResult):
+                r = results[nid] = InplaceResult(r.value, holder=r._holder,
+                                                 grad_count=r.grad_count)
+            r.stale = err
 
     def _leaf(self, node):
         key = (node.op, _freeze(list(node.params.items())))

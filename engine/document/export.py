@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from . import catalog, dot
+from . import catalog, dot, inplace
 from .errors import DocumentError
 from .layout import _chains
 
@@ -146,10 +146,12 @@ def _order(document, region_of, chains=None) -> list[str]:
     rank = {nid: i for i, nid in enumerate(document.nodes)}
     preds: dict[str, set] = {nid: set() for nid in document.nodes}
     succs: dict[str, set] = {nid: set() for nid in document.nodes}
-    for w in document.wires:
-        if w.src in preds and w.dst in preds:
-            preds[w.dst].add(w.src)
-            succs[w.src].add(w.dst)
+    pairs = [(w.src, w.dst) for w in document.wires]
+    ip = inplace.analyse(document)  # the model's rule: readers before the in-place writer
+    for src, dst in pairs + (ip.edges if ip is not None else []):
+        if src in preds and dst in preds:
+            preds[dst].add(src)
+            succs[src].add(dst)
     remaining = {nid: len(p) for nid, p in preds.items()}
     ready = sorted((nid for nid, n in remaining.items() if n == 0), key=rank.__getitem__)
     order, current, module = [], None, ()
@@ -201,13 +203,22 @@ def to_script(document, module: str = "torch", literal_values: bool = False,
     lines, builtins = _header(module, w.taken)
     if not document.settings.grad_enabled:
         lines += ["torch.set_grad_enabled(False)  # the document's global grad mode", ""]
-    lines += _graph_lines(w, literal_values)
     call = backward_call(document, results) if backward else None
     grads = [nid for nid in w.print_order if _prints_grad(document, nid, results)] if call else []
+    # with in-place nodes a tensor changes after its line: each node is printed right after
+    # its own line (as the app shows it), not at the end
+    inline = prints is True and bool(inplace.writers(document))
+    if inline:
+        defs, _ = _print_helpers(w, grads, builtins)
+        lines += defs[1:]
+        w.show = _free("show", w.taken)
+    lines += _graph_lines(w, literal_values)
     if prints == "simple":  # the GUI's code panel: plain print(w.grad) lines
         lines += _simple_backward(w, call, grads, builtins)
     elif prints:  # the very text `gradcanvas run --backward` prints: diff the two
-        lines += _print_helpers(w, grads, builtins)
+        if not inline:
+            defs, calls = _print_helpers(w, grads, builtins)
+            lines += defs + calls
         lines += _backward_lines(w, call, grads, builtins, printing=True)
     else:
         lines += _backward_lines(w, call, grads, builtins, printing=False)
@@ -233,6 +244,7 @@ class _Writer:
         # groups regions together: the two outputs must diff clean
         rank = {nid: i for i, nid in enumerate(document.topological_order())}
         self.print_order = sorted(self.order, key=rank.__getitem__)
+        self.show = None  # the print helper's name when each node prints after its line
 
 
 def _header(module: str, taken: set) -> tuple[list, tuple]:
@@ -309,18 +321,32 @@ def _node_lines(w: _Writer, nid: str, pad: str, literal_values: bool) -> list:
                 raise ExportError(f"{node.name}: input {port.name!r} of {spec.title} is "
                                   "not connected")
         expr = spec.code(args, params)
+    lines = []
+    if spec.inplace and not _is_expression(expr):  # x[0] = v: a statement, then x is it
+        lines.append(f"{pad}{expr}")
+        expr = args[[p.name for p in spec.inputs].index(spec.inplace)]
     if node.frozen_output:
         expr = (expr if _is_atom(expr) else f"({expr})") + ".detach()"
-    lines = [f"{pad}{node.name} = {expr}".replace("\n", "\n" + pad)]
+    lines.append(f"{pad}{node.name} = {expr}".replace("\n", "\n" + pad))
     if spec.is_source and node.frozen and rg:  # a parameter, then frozen (fine-tuning)
         lines.append(f"{pad}{node.name}.requires_grad_(False)  # frozen")
     if node.retain_grad:
         lines.append(f"{pad}{node.name}.retain_grad()")
+    if w.show is not None:
+        lines.append(f'{pad}{w.show}("{node.name}", {node.name})')
     return lines
 
 
-def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
-    """``show(name, t)`` (and ``show_grad``) and a call for every node."""
+def _is_expression(code: str) -> bool:
+    try:
+        ast.parse(code, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> tuple[list, list]:
+    """``show(name, t)`` (and ``show_grad``), and a call for every node."""
     pr, ln = builtins
     show, show_grad = _free("show", w.taken), _free("show_grad", w.taken)
     lines = [
@@ -328,7 +354,7 @@ def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
         "# prints: every node's value, requires_grad, is_leaf and grad_fn, then grads",
         f"def {show}(name, t):",
         f'    {pr}(f"{{name}} =", f"{{t!r}}".replace("\\n", "\\n" + " " * ({ln}(name) + 3)))',
-        '    fn = t.grad_fn and f"<{t.grad_fn.name()}>"',
+        '    fn = t.grad_fn and f"<{type(t.grad_fn).__name__}>"',
         f'    {pr}(f"    requires_grad={{t.requires_grad}} is_leaf={{t.is_leaf}} '
         'grad_fn={fn}")', ""]
     if grads:
@@ -337,8 +363,8 @@ def _print_helpers(w: _Writer, grads: list, builtins: tuple) -> list:
             f"def {show_grad}(name, t):",
             f'    {pr}(f"{{name}}.grad =", f"{{t.grad!r}}".replace("\\n", "\\n" + " " * '
             f'({ln}(name) + 8)))', ""]
-    return lines + [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})'
-                               for nid in w.print_order] \
+    return lines, [""] + [f'{show}("{w.names[nid]}", {w.names[nid]})'
+                          for nid in w.print_order] \
         + [""]
 
 

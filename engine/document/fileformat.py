@@ -428,6 +428,23 @@ def _check_wires(items: list, nodes: dict) -> None:
             raise err.at(path)
         slots[dst, port, index] = src
     _check_acyclic(items, nodes)
+    if any(spec.inplace for spec, _ in nodes.values()):
+        _check_inplace(items, nodes)
+
+
+def _check_inplace(items: list, nodes: dict) -> None:
+    """The in-place rule (inplace.py: one writer per value, readers before it), as wiring
+    the file's wires one by one would apply it; only for files with in-place nodes."""
+    from .model import Document, Node
+    doc = Document()
+    for nid, (spec, name) in nodes.items():
+        doc.nodes[nid] = Node(nid, spec.key, name, {})
+    for i, w in enumerate(items):
+        src, dst, port, index = w["src"], w["dst"], w["port"], w.get("index", 0)
+        err = doc.check_connect(src, dst, port, index)
+        if err is not None:
+            raise err.at(f"wires[{i}]")
+        doc.connect(src, dst, port, index)
 
 
 def _check_acyclic(items: list, nodes: dict) -> None:

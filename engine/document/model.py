@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from . import catalog, rules
+from . import catalog, inplace, rules
 from .adjacency import Adjacency
 from .errors import (
     DocumentError,
@@ -106,6 +106,7 @@ class Document(RegionsMixin, DocumentQueries):
         self.nodes: dict[str, Node] = {}
         self.wires: list[Wire] = []
         self._g: Adjacency | None = None  # wiring index, kept in step by mutations
+        self._writers: set[str] | None = None  # in-place node ids (inplace.writers, lazy)
         self._names: dict[str, str] = {}  # name -> node id: a name check is O(1)
         self._name_hint: dict[str, int] = {}  # base -> first suffix unique_name tries
         self._seeds: dict[int, int] | None = None  # seed -> random nodes using it (lazy)
@@ -262,6 +263,8 @@ class Document(RegionsMixin, DocumentQueries):
             self.nodes.update(items)
         if self._g is not None:
             self._g.add_node(node_id)
+        if self._writers is not None and spec.inplace:
+            self._writers.add(node_id)
         self._emit("node_added", node_id=node_id)
         return node
 
@@ -292,6 +295,8 @@ class Document(RegionsMixin, DocumentQueries):
         self._free_name(node.name)
         self._count_seed(node.params.get("seed"), -1)
         g.remove_node(node_id)
+        if self._writers is not None:
+            self._writers.discard(node_id)
         self._emit("node_removed", node_id=node_id,
                    detail={"wires": wires, "region_ids": region_ids, "was_root": was_root})
         # then what the removal changed besides (the document is final at every event)
@@ -375,6 +380,8 @@ class Document(RegionsMixin, DocumentQueries):
             return rules.self_loop()
         if self._graph().has_path(dst, src):
             return rules.cycle(self.nodes[src].name, self.nodes[dst].name)
+        if self.nodes[dst].spec.inplace or inplace.writers(self):
+            return inplace.refusal(self, src, dst, port, index)
         return None
 
     def connect(self, src, dst, port, index=0, at=None, *, replace=False) -> Wire:
@@ -498,6 +505,7 @@ class Document(RegionsMixin, DocumentQueries):
         self.nodes.clear()
         self.wires.clear()
         self._g = None
+        self._writers = None
         self._names, self._name_hint = {}, {}
         self._seeds, self._seed_hint = None, 0
         self.regions.clear()
@@ -516,6 +524,7 @@ class Document(RegionsMixin, DocumentQueries):
             self.nodes = {k: _copy.deepcopy(v) for k, v in other.nodes.items()}
         self.wires = list(other.wires)
         self._g = None
+        self._writers = None
         self._names, self._name_hint = {}, {}
         self._seeds, self._seed_hint = None, 0
         if take:  # the regions too: a 5,000-module import deep-copied 2,500 member sets

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import inplace
 from .adjacency import Adjacency
 from .errors import CycleError
 
@@ -70,8 +71,12 @@ class DocumentQueries:
 
     def topological_order(self) -> list[str]:
         """Kahn's algorithm taking the earliest node in document order first (networkx's
-        lexicographical_topological_sort keyed by position)."""
-        order = self._graph().topological_order(self.nodes)
+        lexicographical_topological_sort keyed by position), with the in-place rule's
+        constraints (inplace.py: readers of a tensor before the node that modifies it)."""
+        if self._writers is not None and not self._writers:  # no in-place node: plain order
+            order = self._graph().topological_order(self.nodes)
+        else:  # in-place nodes run after the other readers of what they modify
+            order = inplace.order(self, self._graph())
         if order is None:  # the model forbids cycles
             raise CycleError("the graph has a cycle")
         return order

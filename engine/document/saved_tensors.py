@@ -27,6 +27,14 @@ class SavedEntry:
     nbytes: int
     freed: bool  # a tensor whose buffer backward freed (reading it raises torch's error)
     source_id: str | None = None  # that node's id (hovering the row highlights it)
+    # torch's version check: the tensor's _version when saved, and now (None: not a tensor,
+    # or not known). They differ once an in-place op modified the saved tensor.
+    expected_version: int | None = None
+    version: int | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.expected_version is not None and self.version != self.expected_version
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class SavedSummary:
     nbytes: int  # distinct saved buffers, each counted once
     freed: bool
     error: str | None  # torch's text for reading a freed saved tensor
+    stale: str | None = None  # torch's text for a saved tensor modified in place since
 
     def lines(self) -> list[str]:
         return [text for text, _source in self.rows()]
@@ -60,12 +69,20 @@ class SavedSummary:
                 out.append((f"  {e.name}: freed", None))
             elif e.is_tensor:
                 src = f" ← {e.source}" if e.source else ""
-                out.append((f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}",
+                ver = ""
+                if e.stale:
+                    ver = (f" · modified in place: version {e.version}, saved at version "
+                           f"{e.expected_version}")
+                elif e.version:
+                    ver = f" · version {e.version}"
+                out.append((f"  {e.name}: {list(e.shape)} {e.dtype} {e.preview}{src}{ver}",
                             e.source_id))
             else:
                 out.append((f"  {e.name} = {e.preview}", None))
         if self.freed and self.error:
             out.append((f"  reading a freed tensor: RuntimeError: {self.error}", None))
+        if self.stale:
+            out.append((f"  backward will fail: RuntimeError: {self.stale}", None))
         return out
 
 
@@ -114,6 +131,36 @@ def _source_of(t, data, sources: dict) -> tuple:
     return found or (None, None)
 
 
+def stale_error(fn) -> str | None:
+    """torch's error for ``fn``'s saved tensors modified in place since it saved them (the
+    text its backward will raise), or None. Asked before backward runs; never raises."""
+    if getattr(fn, "_released", False):
+        return None
+    from engine.autograd.graph import _inplace_msg
+    # as torch unpacks them: the saved inputs, then the saved result
+    for t, v in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
+        if t is not None and t._version != v:
+            return _inplace_msg(t, v, fn)
+    cell = getattr(fn, "_result_cell", None)
+    if cell is not None and cell[0] != fn._result_v:  # a saved output modified in place
+        try:
+            fn._stale_result()
+        except RuntimeError as e:  # the engine builds torch's text in one place
+            return str(e)
+    return None
+
+
+def _versions(fn, name: str, v) -> tuple[int | None, int | None]:
+    """(version at save, version now) of the saved tensor ``v`` read as ``fn.<name>``."""
+    if name == "_saved_result":
+        cell = getattr(fn, "_result_cell", None)
+        return (None, None) if cell is None else (int(fn._result_v), int(cell[0]))
+    for t, at in zip(getattr(fn, "_saved", ()), getattr(fn, "_versions_at_save", ())):
+        if t is v:
+            return int(at), int(t._version)
+    return None, None
+
+
 def summarize(fn, sources: dict | None = None, node: str | None = None,
               internal: bool = False) -> SavedSummary:
     """What ``fn`` saved. ``sources`` (id -> (node id, name), see _sources) names where each
@@ -136,11 +183,12 @@ def summarize(fn, sources: dict | None = None, node: str | None = None,
                 total += int(data.nbytes)
             sid, src = _source_of(v, data, sources)
             entries.append(SavedEntry(name, True, tuple(v.shape), str(v.dtype), _preview(data),
-                                      src, int(data.nbytes), False, sid))
+                                      src, int(data.nbytes), False, sid,
+                                      *_versions(fn, name, v)))
         else:
             entries.append(SavedEntry(name, False, None, None, repr(v), None, 0, False))
     return SavedSummary(type(fn).__name__, node, internal, tuple(entries), total, freed,
-                        FREED_MSG if freed else None)
+                        FREED_MSG if freed else None, stale_error(fn))
 
 
 def for_node(executor, node_id) -> list[SavedSummary]:

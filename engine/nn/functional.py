@@ -1,8 +1,8 @@
 """engine.nn.functional: activations and losses, torch.nn.functional's names and semantics."""
 from __future__ import annotations
 
-__all__ = ["relu", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax", "linear",
-           "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+__all__ = ["relu", "relu_", "sigmoid", "tanh", "leaky_relu", "gelu", "softmax", "log_softmax",
+           "linear", "mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "cross_entropy", "nll_loss", "elu", "softplus", "silu", "dropout", "l1_loss",
            "huber_loss", "smooth_l1_loss", "layer_norm", "batch_norm", "embedding", "conv2d",
            "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "bilinear"]
@@ -39,6 +39,10 @@ log_softmax = nn_ops.f_log_softmax
 
 def relu(input, inplace=False):
     return apply_inplace(_relu, input) if inplace else _relu(input)
+
+
+def relu_(input):
+    return apply_inplace(_relu, input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):

@@ -14,7 +14,7 @@ from ._util import operand
 
 MODULES = ("arithmetic", "creation", "pointwise", "reduction", "linalg", "shape", "indexing",
            "nn_ops",
-           "cumulative", "sorting", "comparison")  # tensorapi (issue 11 B)
+           "cumulative", "sorting", "comparison", "inplace")  # tensorapi (issue 11 B)
 
 FUNCTIONS: dict = {}
 

@@ -352,44 +352,15 @@ LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place 
 
 
 def _inplace(self, other, fn, npfn):
-    """torch's in-place semantics for ``self op= other``.
-
-    Without autograd recording, the result is written into ``self``'s buffer (views and
-    from_numpy arrays see it; ``_version`` bumps). When the op must be recorded (self or other
-    requires grad, grad mode on), a leaf requiring grad raises torch's error; otherwise the
-    result is computed out of place against an alias of the old ``self`` and rebound onto
-    ``self`` (data, grad_fn, version) — a simplification: tensors that were views of ``self``
-    do not see the new values, and nodes that saved ``self``'s *output* array keep the old one
-    (torch would raise the "modified by an inplace operation" error there).
-    """
+    """torch's in-place semantics for ``self op= other``: the same as ``self.add_(other)``...
+    (Tensor._binary_): the result is written into ``self``'s buffer, so views, detached
+    aliases and from_numpy arrays see it and the shared version counter moves on; when the op
+    is recorded, ``self`` takes the new grad_fn (a leaf requiring grad raises torch's error)."""
     if not _is_t(other):
         other = _op_arg(other)
         if other is None:
             return NotImplemented
-    if grad_enabled[0] and (self._requires_grad or _rg(other)):
-        if self.grad_fn is None and self._requires_grad:
-            raise RuntimeError(LEAF_INPLACE)
-        old = _make(self._data, self._requires_grad, self.grad_fn, self._output_nr)
-        old._version = self._version
-        out = fn(old, other)
-        _check_inplace_result(self, out._data)
-        self._data = out._data if out._data.dtype == self._data.dtype else \
-            out._data.astype(self._data.dtype)
-        self._requires_grad = True
-        self.grad_fn = out.grad_fn
-        self._output_nr = 0
-        self._version += 1
-        return self
-    was = grad_enabled[0]
-    grad_enabled[0] = False
-    try:
-        res = fn(self, other)._data
-    finally:
-        grad_enabled[0] = was
-    _check_inplace_result(self, res)
-    self._data[...] = res
-    self._version += 1
-    return self
+    return self._binary_(fn, other)
 
 
 def _check_inplace_result(self, res) -> None:

@@ -269,3 +269,71 @@ def where(condition, input=None, other=None):
         _record_dtypes(node, out, input, other)
         attach(out, node)
     return out
+
+
+# -- masked_fill -------------------------------------------------------------------------------
+class MaskedFillBackward0(Node):
+    """masked_fill with a number: the filled places get no gradient."""
+    __slots__ = ("mask", "shape")
+    saves = False
+
+    def backward(self, F, g):
+        return (F.sum_to(F.where(np.broadcast_to(self.mask, g.shape), 0.0, g), self.shape),)
+
+
+class MaskedFillBackward1(MaskedFillBackward0):
+    """masked_fill with a 0-d tensor value: edges (self, value); value gets the filled sum."""
+    __slots__ = ("vdtype",)
+
+    def backward(self, F, g):
+        m = np.broadcast_to(self.mask, g.shape)
+        gs = F.sum_to(F.where(m, 0.0, g), self.shape) if self.needs(0) else None
+        gv = None
+        if self.needs(1):
+            gv = F.sum(F.where(m, g, 0.0))
+            if F.data(gv).dtype != self.vdtype:
+                gv = F.to_dtype(gv, self.vdtype)
+        return gs, gv
+
+
+def masked_fill(input, mask, value):
+    from .._inplace import _META_NAMES, _SCALAR_NAMES
+    if not isinstance(mask, Tensor) or mask._data.dtype.kind != "b":
+        if isinstance(mask, Tensor):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_META_NAMES[mask._data.dtype.name]}")
+        raise TypeError(f"masked_fill(): argument 'mask' (position 1) must be Tensor, not "
+                        f"{type(mask).__name__}")
+    vt = isinstance(value, Tensor)
+    if vt:
+        if value._data.ndim:
+            raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value._data.ndim} dimension(s).")
+        v = value._data
+    else:
+        v = value
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.generic)):
+            if isinstance(v, bool):
+                v = int(v)
+            else:  # not a number: torch's overload error
+                raise TypeError(
+                    "masked_fill() received an invalid combination of arguments - got (Tensor, "
+                    f"{type(value).__name__}), but expected one of:\n"
+                    " * (Tensor mask, Tensor value)\n"
+                    " * (Tensor mask, Number value)\n")
+    x, m = input._data, mask._data
+    try:
+        np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise broadcast_error(m.shape, x.shape) from None
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = wrap(np.where(m, np.asarray(v).astype(x.dtype), x))
+    if grad_enabled[0] and (input._requires_grad or (vt and value._requires_grad)):
+        if vt and value._requires_grad and x.dtype.kind != "f":
+            raise RuntimeError(f"Autograd not support dtype: {_SCALAR_NAMES[x.dtype.name]}")
+        node = (MaskedFillBackward1((input, value)) if vt else MaskedFillBackward0((input,)))
+        node.mask, node.shape = m, x.shape
+        if vt:
+            node.vdtype = value._data.dtype
+        attach(out, node)
+    return out

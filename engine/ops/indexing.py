@@ -14,6 +14,7 @@ import numpy as np
 
 from .._tensor import NO_GRAD_VIEW_INPLACE, Tensor, no_grad_view
 from ..autograd.graph import Node
+from ..autograd.views import rebase_view
 from ._util import attach, grad_enabled
 from .shape import AliasBackward0, expand, unsqueeze, view
 
@@ -47,7 +48,10 @@ class SliceBackward0(_BasicBackward):
 
 def _basic(input, index, cls):
     x = input._data
-    out = _make(x[index])
+    v = x[index]
+    if type(v) is not np.ndarray:  # every dim selected: NumPy's scalar is a copy, not a view
+        v = x[index + (Ellipsis,)]
+    out = input._viewed_as(_make(v))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)
@@ -81,7 +85,7 @@ def _slice(input, dim, s):
 
 
 def _alias(input):
-    out = _make(input._data.view())
+    out = input._viewed_as(_make(input._data.view()))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)
@@ -325,13 +329,11 @@ def setitem(self, index, value):
     record = grad_enabled[0] and (self._requires_grad or (vt and value._requires_grad))
     if record and self._nograd_view:
         raise RuntimeError(_no_grad_view_setitem(index))
-    if record and self._requires_grad and self.grad_fn is None:
-        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
-    if record and self._data.base is not None:
-        # torch would rebase the history of the tensor this one views; not tracked here
-        raise RuntimeError("index assignment into a view of another tensor is not supported "
-                           "when gradients are recorded; clone() it first")
+    if record:
+        if self._requires_grad and self.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        self._records_inplace(value)  # torch's checks on views (of a leaf, multi-output)
     items = _normalize(index if type(index) is tuple else (index,))
     np_index = tuple(it if not isinstance(it, np.ndarray) or it.dtype == bool
                      else it.astype(np.intp, copy=False) for it in items)
@@ -347,9 +349,10 @@ def setitem(self, index, value):
         elif it is not None:
             dim += 1
     self._data[np_index] = value._data if vt else value
-    self._version += 1
+    self._counter()[0] += 1
     if record:
         _rebase(self, items, np_index, value if vt else None)
+    self._refresh_views()
 
 
 def _no_grad_view_setitem(index) -> str:
@@ -398,6 +401,9 @@ def _rebase(self, items, np_index, value):
         mask[np_index] = 0
         node.index, node.mask = np_index, mask
         node.vshape = value._data.shape if value is not None else ()
+    if self._view_of is not None:  # a view: its base's history takes the assignment
+        rebase_view(self, node)
+        return
     self.grad_fn = node
     self._output_nr = 0
     self._requires_grad = True

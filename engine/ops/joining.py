@@ -120,7 +120,10 @@ def _split(input, sizes, d, cls):
         parts.append(x[lead + (slice(start, start + n),)])
         start += n
     if input._requires_grad and not grad_enabled[0]:
-        return tuple(no_grad_view(_make(p)) for p in parts)
+        outs = tuple(no_grad_view(input._viewed_as(_make(p))) for p in parts)
+        for o in outs:
+            o._multi_view = True
+        return outs
     rg = grad_enabled[0] and input._requires_grad
     node = None
     if rg:
@@ -128,7 +131,10 @@ def _split(input, sizes, d, cls):
         node.dim = d
         node.num_outputs = len(parts)
         node.output_shapes = [(p.shape, p.dtype) for p in parts]
-    return tuple(_make(p, rg, node, i if rg else 0) for i, p in enumerate(parts))
+    outs = tuple(input._viewed_as(_make(p, rg, node, i if rg else 0)) for i, p in enumerate(parts))
+    for o in outs:  # torch forbids in-place on these under grad mode
+        o._multi_view = True
+    return outs
 
 
 def split(tensor, split_size_or_sections, dim=0):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 __all__ = ["exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "tanh",
            "sigmoid", "relu", "reciprocal", "square", "erf", "floor", "ceil", "round", "trunc",
-           "clamp", "clip", "clamp_min", "clamp_max", "maximum", "minimum", "where",
+           "clamp", "clip", "clamp_min", "clamp_max", "masked_fill", "maximum", "minimum", "where",
            "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or",
            "logical_xor", "bitwise_not", "nan_to_num"]
 
@@ -39,6 +39,7 @@ from .clamp import (
     clamp_max,
     clamp_min,
     clip,
+    masked_fill,
     maximum,
     minimum,
     where,
@@ -81,6 +82,7 @@ def _unary(node_cls, fn, save_input=False, save_result=False):
                 node = node_cls((input,))
                 out = _make(y, True, node)
                 node._result = out._data  # Node.save_result, inlined (0-d: the array)
+                node._result_cell = out._vc = [0]  # out is new: version 0, a new counter
                 if _SAVED_HOOKS:
                     _pack(node, None, out)
                 return out

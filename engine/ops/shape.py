@@ -150,8 +150,8 @@ def reshape(input, *shape):
     shape = _infer(_sizes(shape), x.size)
     v = _view_data(x, shape)
     if v is not None:
-        return _reshape_back(_make(v), input, ViewBackward0 if x.flags.c_contiguous
-                             else ReshapeAliasBackward0)
+        return _reshape_back(input._viewed_as(_make(v)), input,
+                             ViewBackward0 if x.flags.c_contiguous else ReshapeAliasBackward0)
     # torch: a reshape that cannot be a view is clone() followed by _unsafe_view
     c = clone(input)
     return _reshape_back(_make(c._data.reshape(shape)), c, UnsafeViewBackward0)
@@ -167,7 +167,7 @@ def view(input, *shape):
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    return _reshape_back(_make(v), input, ViewBackward0)
+    return _reshape_back(input._viewed_as(_make(v)), input, ViewBackward0)
 
 
 def view_as(input, other):
@@ -226,7 +226,7 @@ def transpose(input, dim0, dim1):
     x = input._data
     n = x.ndim
     d0, d1 = _dim(dim0, n), _dim(dim1, n)
-    out = _make(np.swapaxes(x, d0, d1) if n else x)
+    out = input._viewed_as(_make(np.swapaxes(x, d0, d1) if n else x.view()))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)
@@ -252,7 +252,7 @@ def t(input):
     if x.ndim > 2:
         raise RuntimeError(
             f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return _record(_make(x.T), input, TBackward0)
+    return _record(input._viewed_as(_make(x.T)), input, TBackward0)
 
 
 class PermuteBackward0(Node):
@@ -274,7 +274,7 @@ def permute(input, *dims):
     dims = tuple(_dim(d, x.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    out = _make(np.transpose(x, dims))
+    out = input._viewed_as(_make(np.transpose(x, dims)))
     if input._requires_grad:
         if not grad_enabled[0]:
             return no_grad_view(out)
@@ -315,7 +315,8 @@ def unsqueeze(input, dim):
     x = input._data
     d = _dim(dim, x.ndim + 1)
     s = x.shape
-    out = _reshape_back(_make(x.reshape(s[:d] + (1,) + s[d:])), input, UnsqueezeBackward0)
+    out = _reshape_back(input._viewed_as(_make(x.reshape(s[:d] + (1,) + s[d:]))), input,
+                        UnsqueezeBackward0)
     if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
         out.grad_fn.dim = dim  # torch's _saved_dim (as given)
     return out
@@ -324,14 +325,14 @@ def unsqueeze(input, dim):
 def squeeze(input, dim=None):
     x = input._data
     if dim is None:
-        return _reshape_back(_make(x.reshape([s for s in x.shape if s != 1])), input,
-                             SqueezeBackward0)
+        return _reshape_back(input._viewed_as(_make(x.reshape([s for s in x.shape if s != 1]))),
+                             input, SqueezeBackward0)
     if isinstance(dim, (tuple, list)):
         dims, cls = normalize_dims(dim, x.ndim), SqueezeBackward2
     else:
         dims, cls = (_dim(dim, x.ndim),), SqueezeBackward1
     shape = [s for i, s in enumerate(x.shape) if not (i in dims and s == 1)]
-    out = _reshape_back(_make(x.reshape(shape)), input, cls)
+    out = _reshape_back(input._viewed_as(_make(x.reshape(shape))), input, cls)
     if out.grad_fn is not None and out.grad_fn is not input.grad_fn:
         out.grad_fn.dim = dim  # torch's _saved_dim (as given)
     return out
@@ -377,7 +378,7 @@ def expand(input, *sizes):
                 f"at non-singleton dimension {i}.  Target sizes: {_fmt(sizes)}.  Tensor sizes: "
                 f"{_fmt(x.shape)}")
         target[i] = s
-    out = _make(np.broadcast_to(x, tuple(target)))
+    out = input._viewed_as(_make(np.broadcast_to(x, tuple(target))))
     return _record(out, input, ExpandBackward0, x.shape)
 
 

@@ -39,7 +39,8 @@ def test_every_step_of_every_example_has_a_formula(name):
     ex = Executor(doc)
     ex.forward()
     rec = record_backward(ex)
-    assert rec.error is None and rec.steps
+    # inplace_error's backward stops at torch's in-place error (after the steps before it)
+    assert (rec.error is None) == (name != "inplace_error") and rec.steps
     for st in rec.steps:
         spec = doc.nodes[st.node_id].spec if st.node_id in doc.nodes else None
         assert formula_for(st.name, spec), (name, st.name)

@@ -78,6 +78,7 @@ class NodeItem(NodePainting, QGraphicsItem):
         self._lines: list[tuple[str, object, object, float, float]] = []
         self._tip: list[str] = []
         self._badge_x = 0.0
+        self._version_text = ""
         self._rect = QRectF()
         self._bounds = QRectF()
         # no ItemSendsGeometryChanges and no itemChange override: a Python itemChange is
@@ -234,6 +235,7 @@ class NodeItem(NodePainting, QGraphicsItem):
         r = self.result
         ok = r is not None and not getattr(r, "error", None)
         key = (s, self.name, self.title, self.is_root, bool(self.frozen), bool(self.anomaly),
+               version_badge(r) if r is not None else "",
                ok and getattr(r, "grad_fn", None), ok and getattr(r, "shape", None),
                ok and getattr(r, "dtype", None), ok and bool(r.requires_grad and r.is_leaf))
         if key == self._width_key:  # most relayouts (new values, same shape) change nothing
@@ -246,6 +248,8 @@ class NodeItem(NodePainting, QGraphicsItem):
         adv = textcache.advance  # memoized: titles, shapes, grad_fns repeat across nodes
         badge = adv(s.small_fm, "root") + 6 if self.is_root else 0
         badge += self.LOCK_W * (bool(self.frozen) + bool(self.anomaly))
+        ver = version_badge(self.result) if self.result is not None else ""
+        badge += adv(s.small_fm, ver) + 6 if ver else 0
         need = 3 * self.PAD + 10 + badge + adv(s.small_fm, self.title)
         name_w = textcache.bound(s.title_fm, self.name)  # names are unique: avoid measuring
         if name_w is None or need + name_w > type(self).WIDTH:  # ... unless it may widen
@@ -368,6 +372,20 @@ class NodeItem(NodePainting, QGraphicsItem):
             for chunk in wrap(self.anomaly, s.small_fm, text.width - 14, 3):
                 text.add(chunk, s.error_text_pen, s.small_font, s.small_fm)
             tip.append(self.anomaly)
+        r = self.result
+        ver = version_badge(r) if r is not None else ""
+        if ver:
+            made, now = r.version, r.live_version
+            tip.append(f"_version {made}" + ("" if now == made else
+                       f" here; modified in place later: now at version {now}"))
+        stale = getattr(r, "stale", None) if r is not None else None
+        if stale:  # the saved-tensor version check, before backward runs (issue 14)
+            # on the node the part that says what changed; torch's whole text in the tooltip
+            core = stale.split("inplace operation: ", 1)[-1].split(" Hint:", 1)[0]
+            for chunk in wrap("backward will fail, modified in place: " + core, s.small_fm,
+                              text.width, 4):
+                text.add(chunk, s.error_text_pen, s.small_font, s.small_fm)
+            tip.append(f"backward will fail: RuntimeError: {stale}")
 
     def _preview_layout(self, y: float, tip: list) -> float:
         """Rows for the value and .grad previews from ``y``; returns the y below them."""
@@ -403,6 +421,9 @@ class NodeItem(NodePainting, QGraphicsItem):
         name_room = inner - min(title_w, inner / 2)
         self._name_text = tc.elide(s.title_fm, self.name, name_room)
         badge = tc.advance(s.small_fm, "root") + 6 if self.is_root else 0
+        self._version_text = version_badge(self.result) if self.result is not None else ""
+        if self._version_text:
+            badge += tc.advance(s.small_fm, self._version_text) + 6
         if self.frozen:
             badge += self.LOCK_W
         if self.anomaly:
@@ -470,8 +491,21 @@ def _signature(result):
         return None
     return (*(getattr(result, k, None) for k in ("shape", "dtype", "grad_fn", "requires_grad",
                                                  "is_leaf", "error", "blocked_by",
-                                                 "grad_count")),
+                                                 "grad_count", "stale")),
+            version_badge(result),
             getattr(result, "value", None) is None, _grad_of(result) is None)
+
+
+def version_badge(result) -> str:
+    """The tensor's ``_version`` in the header once it is > 0 (issue 14): "v1" as the node
+    left it; "v0→1" when an in-place node modified it later."""
+    made = getattr(result, "version", None)
+    if made is None or getattr(result, "value", None) is None:
+        return ""
+    now = getattr(result, "live_version", made)
+    if not made and not now:
+        return ""
+    return f"v{made}" if now == made else f"v{made}→{now}"
 
 
 def estimated_size(spec) -> tuple[float, float]:

@@ -30,6 +30,7 @@ class NodePainting:
         selected = self.isSelected()
         r = self.result
         error = r is not None and bool(getattr(r, "error", None))
+        stale = r is not None and bool(getattr(r, "stale", None))
         if self.emphasis < 0 and not selected:
             self._paint_dimmed(p, s, lod)
             return
@@ -54,7 +55,7 @@ class NodePainting:
         p.drawRect(QRectF(0, self.HEADER - 2, self.WIDTH, 2))
         if selected:
             pen = s.selected_pen
-        elif error or self.anomaly:
+        elif error or self.anomaly or stale:
             pen = s.error_pen
         elif self.step_mark == "active":
             pen = s.step_active_pen
@@ -80,6 +81,10 @@ class NodePainting:
             p.setPen(s.grad_fn_pen)
             p.drawText(QPointF(bx, base), "root")
             bx += textcache.advance(s.small_fm, "root") + 6
+        if self._version_text:  # the tensor's _version (in-place ops, issue 14)
+            p.setPen(s.error_text_pen if stale else s.grad_fn_pen)
+            p.drawText(QPointF(bx, base), self._version_text)
+            bx += textcache.advance(s.small_fm, self._version_text) + 6
         if self.frozen:
             draw_lock(p, QPointF(bx + 5, mid), s)
             bx += self.LOCK_W
