@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,6 +29,10 @@ from engine.document.backward_history import seed_text
 from . import theme
 
 COLUMNS = ("#", "call", "gradient", "retain_graph", "graph", "received")
+# an imported model has thousands of parameters: a sparkline each would make the dock (and so
+# the window) tens of thousands of pixels tall and rebuild thousands of widgets per call
+MAX_SPARKLINES = 48
+MAX_RECEIVED = 8  # leaves named in a call's "received" cell; the rest are counted
 
 
 def preview(a, limit: int = 4) -> str:
@@ -136,10 +141,20 @@ class BackwardTimeline(QWidget):
         self.grid = QGridLayout(self.leaves_box)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.sparklines: dict[str, Sparkline] = {}
+        self._last_labels: dict[str, QLabel] = {}
         self._leaf_rows: list = []
+        self.more_leaves = QLabel()  # "+N more leaves" under the capped sparklines
+        self.more_leaves.setObjectName("timelineMoreLeaves")
+        self.more_leaves.hide()
+        # the rows scroll: their height must never become the dock's minimum height
+        self.leaves_scroll = QScrollArea(self)
+        self.leaves_scroll.setObjectName("timelineLeavesScroll")
+        self.leaves_scroll.setWidgetResizable(True)
+        self.leaves_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.leaves_scroll.setWidget(self.leaves_box)
         body = QHBoxLayout()
         body.addWidget(self.table, 3)
-        body.addWidget(self.leaves_box, 2)
+        body.addWidget(self.leaves_scroll, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -202,15 +217,22 @@ class BackwardTimeline(QWidget):
                     " (values dropped: the history keeps the newest calls' arrays)")
         if not c.received:
             return "no leaf reached"
-        return "; ".join(f"{name(nid)} += {preview(g)}" for nid, g in c.received.items())
+        items = list(c.received.items())
+        text = "; ".join(f"{name(nid)} += {preview(g)}" for nid, g in items[:MAX_RECEIVED])
+        more = len(items) - MAX_RECEIVED
+        return text + (f"; … and {more} more leaves" if more > 0 else "")
 
     def _show_sparklines(self, history, calls, name) -> None:
-        leaves = history.leaves() if history is not None else []
+        every = history.leaves() if history is not None else []
+        leaves = every[:MAX_SPARKLINES]
+        hidden = len(every) - len(leaves)
+        self.more_leaves.setText(f"+{hidden} more leaves (their .grad is in the inspector)")
+        self.more_leaves.setVisible(hidden > 0)
         if leaves != list(self.sparklines):
             for w in self._leaf_rows:
                 self.grid.removeWidget(w)
                 w.deleteLater()
-            self._leaf_rows, self.sparklines = [], {}
+            self._leaf_rows, self.sparklines, self._last_labels = [], {}, {}
             for i, nid in enumerate(leaves):
                 label = QLabel(f"‖{name(nid)}.grad‖")
                 spark = Sparkline(self.leaves_box)
@@ -221,15 +243,15 @@ class BackwardTimeline(QWidget):
                     self.grid.addWidget(w, i, col)
                     self._leaf_rows.append(w)
                 self.sparklines[nid] = spark
-            self.grid.setRowStretch(len(leaves), 1)
+                self._last_labels[nid] = last
+            self.grid.addWidget(self.more_leaves, len(leaves), 0, 1, 3)
+            self.grid.setRowStretch(len(leaves) + 1, 1)
         kinds = [c.kind for c in calls]
         for nid, spark in self.sparklines.items():
             vals = [c.summaries.get(nid) for c in calls]
             spark.set_values(vals, kinds)
-            last = self.leaves_box.findChild(QLabel, f"sparklast_{nid}")
-            if last is not None:
-                v = next((x for x in reversed(vals) if x is not None), None)
-                last.setText("None" if v is None else f"{v:.4g}")
+            v = next((x for x in reversed(vals) if x is not None), None)
+            self._last_labels[nid].setText("None" if v is None else f"{v:.4g}")
 
 
 __all__ = ["BackwardTimeline", "Sparkline"]
