@@ -338,7 +338,8 @@ class BackwardView(QGraphicsView):
     def _place_bar(self) -> None:
         bar = self.lod_bar
         h = bar.sizeHint().height() if bar.isVisible() else 0
-        self.setViewportMargins(0, h, 0, 0)
+        if self.viewportMargins().top() != h:  # from resizeEvent: re-setting the same
+            self.setViewportMargins(0, h, 0, 0)  # margins relays out, resizes, recurses
         # as wide as the viewport: the vertical scroll bar spans the margin too
         bar.setGeometry(self.frameWidth(), self.frameWidth(), self.viewport().width(), h)
 
