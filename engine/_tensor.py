@@ -32,7 +32,6 @@ from ._inplace import (
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, RemovableHandle
 from .autograd.views import MULTI_VIEW, rebase_view, refresh_views
-from .autograd.views import register as _register_view
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -365,8 +364,15 @@ class Tensor:
         out._view_of = base
         if self._multi_view:
             out._multi_view = True
-        if base.grad_fn is not None or not base._requires_grad:  # see autograd/views.py
-            _register_view(base, out)
+        if base.grad_fn is not None:  # a base in a graph lists its views (autograd/views.py)
+            views = base._views
+            if views is None:
+                base._views = [weakref.ref(out)]
+            else:
+                views.append(weakref.ref(out))
+                n = len(views)
+                if n >= 16 and not n & (n - 1):  # at 16, 32, 64...: drop the dead (amortized)
+                    views[:] = [r for r in views if r() is not None]
         return out
 
     def detach_(self) -> Tensor:
@@ -519,6 +525,8 @@ class Tensor:
                 fn._result_v = vc[0]
             if self._view_of is not None:  # the base's history takes the op (CopySlices)
                 rebase_view(self, fn)
+                if fn._result is self._data:  # torch's check names the view's node (weakly)
+                    fn._result_fn = (weakref.ref(self.grad_fn), weakref.ref(self))
             else:
                 self.grad_fn = fn
                 self._output_nr = out._output_nr

@@ -67,6 +67,9 @@ class Node:
     # the saved result's version counter cell, and its version when saved (torch's check)
     _result_cell = None
     _result_v = 0
+    # in-place on a view: weak references to the view's node and the view; torch names that
+    # node in the version-check text while it lives (the view keeps it alive)
+    _result_fn = None
     _hooks = None
     _pre_hooks = None
     _tensor_pre_hooks = None
@@ -186,7 +189,14 @@ class Node:
         """torch's error for a saved output modified in place since (through any alias)."""
         t = Tensor._make(self._result)
         t._vc = self._result_cell
-        raise RuntimeError(_inplace_msg(t, self._result_v, self, self))
+        producer = self
+        if self._result_fn is not None:
+            node, view = self._result_fn[0](), self._result_fn[1]()
+            if view is not None:
+                node = view.grad_fn
+            if node is not None:
+                producer = node
+        raise RuntimeError(_inplace_msg(t, self._result_v, self, producer))
 
     # -- what the _saved_* properties read (engine/autograd/saved.py) ---------------------
     def _unpacked_saved(self) -> tuple:
@@ -202,6 +212,9 @@ class Node:
             return p[0](p[2])
         if self._result is None:
             return None
+        vc = self._result_cell
+        if vc is not None and vc[0] != self._result_v:  # torch's unpack checks the version
+            self._stale_result()
         t = Tensor._make(self._result, True, self)
         if self._result_cell is not None:  # torch's unpacked output shares the counter
             t._vc = self._result_cell
