@@ -278,7 +278,7 @@ class AccumulateGrad(Node):
                 grad = grad.to(var.dtype)
             if old is None and grad._requires_grad:
                 # torch stores a recorded copy of the first grad (CopyBackwards)
-                from .._tensor import CopyBackwards
+                from .._inplace import CopyBackwards
                 node = CopyBackwards((None, grad))
                 node.src_meta = (grad._data.shape, grad._data.dtype)
                 grad = Tensor._make(grad._data.copy(), True, node)
