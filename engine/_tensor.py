@@ -20,7 +20,7 @@ from ._inplace import (
 )
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, RemovableHandle
-from .autograd.views import MULTI_VIEW, rebase_view, refresh_views
+from .autograd.views import MULTI_VIEW, rebase_view, refresh_views, writable
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -353,7 +353,7 @@ class Tensor:
         out._view_of = base
         if self._multi_view:
             out._multi_view = True
-        if base.grad_fn is not None:  # a base in a graph lists its views (autograd/views.py)
+        if base._requires_grad:  # a base in a graph lists its views (autograd/views.py)
             views = base._views
             if views is None:
                 base._views = [weakref.ref(out)]
@@ -365,6 +365,13 @@ class Tensor:
         return out
 
     def detach_(self) -> Tensor:
+        if self._view_of is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         if self.grad_fn is not None:
             self.grad_fn = None
             self._output_nr = 0
@@ -503,7 +510,8 @@ class Tensor:
             raise RuntimeError(
                 f"result type {_SCALAR_NAMES[d.dtype.name]} can't be cast to the desired "
                 f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
-        self._data[...] = d
+        dst = self._data
+        (dst if dst.flags.writeable else writable(self))[...] = d
         vc = self._counter()
         vc[0] += 1
         fn = out.grad_fn

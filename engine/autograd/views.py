@@ -5,11 +5,10 @@ modified one included, gets ``AsStridedBackward0`` onto the base's new history.
 torch regenerates a view's grad_fn lazily, when it reads a version counter that moved; the
 engine's ``grad_fn`` is a plain slot read on every op, so instead a base keeps weak references
 to its views (``Tensor._views``) and an in-place change refreshes them at once. Only a base
-with a history (a grad_fn) lists its views, to keep views of plain data and of leaves as
-cheap as before: a leaf that requires grad can only change under no_grad, which leaves the
-gradient path (the leaf itself) as it was; the cost is one known gap, a base that does not
-require grad and gains a history by an in-place op on one view (``b[1:].add_(w)``): its other,
-older views keep none (torch would give them AsStridedBackward0).
+that requires grad lists its views, to keep views of plain data as cheap as before; the cost
+is one known gap, a base that does not require grad and gains a history by an in-place op on
+one view (``b[1:].add_(w)``): its other, older views keep none (torch would give them
+AsStridedBackward0).
 
 Both nodes find the view's elements inside the base from the NumPy arrays' addresses and
 strides (the views share memory), so any chain of view ops maps the same way.
@@ -81,6 +80,20 @@ class _ViewMap:
 
     def storage_offset(self) -> int:
         return self.offset // self.itemsize
+
+
+def writable(t) -> np.ndarray:
+    """``t``'s array, writable: an expanded view (NumPy's broadcast_to is read-only) is
+    rebuilt on its base's buffer, as torch lets zero_/fill_/x[i] = v write through one."""
+    a = t._data
+    if a.flags.writeable:
+        return a
+    base = t._view_of
+    root = base._data if base is not None else None
+    if root is None or not root.flags.writeable or not root.flags.c_contiguous:
+        return a  # NumPy's own "read-only" error
+    return np.ndarray(a.shape, a.dtype, buffer=root, offset=_address(a) - _address(root),
+                      strides=a.strides)
 
 
 def _scatter(F, g, vmap: _ViewMap):

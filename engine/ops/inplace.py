@@ -27,6 +27,7 @@ from .._inplace import (
     _random_top,
 )
 from .._tensor import _META_NAMES, Tensor
+from ..autograd.views import writable
 
 __all__ = ["clamp_", "clip_", "clamp_min_", "clamp_max_", "relu_", "sigmoid_", "tanh_", "exp_"]
 
@@ -36,9 +37,10 @@ def zero_(self) -> Tensor:
     if self._records_inplace():
         out = Tensor._make(np.zeros_like(self._data), True, ZeroBackward0((self,)))
         return self._rebase(out)
-    self._data[...] = 0
+    writable(self)[...] = 0  # torch lets zero_/fill_ write into an expanded tensor
     self._bump()
     return self
+
 
 def fill_(self, value) -> Tensor:
     if self._records_inplace(value):
@@ -50,9 +52,10 @@ def fill_(self, value) -> Tensor:
             v = value
         out = Tensor._make(np.full_like(self._data, v), True, node)
         return self._rebase(out)
-    self._data[...] = value._data if isinstance(value, Tensor) else value
+    writable(self)[...] = value._data if isinstance(value, Tensor) else value
     self._bump()
     return self
+
 
 def copy_(self, src, non_blocking=False) -> Tensor:
     _check_overlap(self, src)
@@ -69,6 +72,7 @@ def copy_(self, src, non_blocking=False) -> Tensor:
     self._bump()
     return self
 
+
 def _binary_(self, fn, other, **kwargs) -> Tensor:
     _check_overlap(self, other)
     if self._records_inplace(other):
@@ -76,28 +80,35 @@ def _binary_(self, fn, other, **kwargs) -> Tensor:
     out = fn(Tensor._make(self._data), other, **kwargs)
     return self._rebase(out)
 
+
 def add_(self, other, alpha=1) -> Tensor:
     from . import FUNCTIONS
     return self._binary_(FUNCTIONS["add"], other, alpha=alpha)
+
 
 def sub_(self, other, alpha=1) -> Tensor:
     from . import FUNCTIONS
     return self._binary_(FUNCTIONS["sub"], other, alpha=alpha)
 
+
 def mul_(self, other) -> Tensor:
     from . import FUNCTIONS
     return self._binary_(FUNCTIONS["mul"], other)
+
 
 def div_(self, other) -> Tensor:
     from . import FUNCTIONS
     return self._binary_(FUNCTIONS["div"], other)
 
+
 def _random_(self, node_cls, data) -> Tensor:
+    _check_overlap(self, None)
     if self._records_inplace():
         return self._rebase(Tensor._make(data, True, node_cls((self,))))
     self._data[...] = data
     self._bump()
     return self
+
 
 def uniform_(self, a=0.0, b=1.0) -> Tensor:
     from .._random import default_generator
@@ -105,11 +116,13 @@ def uniform_(self, a=0.0, b=1.0) -> Tensor:
     return self._random_(UniformBackward0, default_generator.uniform(
         self._data.shape, a, b, self._data.dtype))
 
+
 def normal_(self, mean=0.0, std=1.0) -> Tensor:
     from .._random import default_generator
     self._check_inplace()
     return self._random_(NormalBackward0, default_generator.normal(
         self._data.shape, self._data.dtype) * std + mean)
+
 
 def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
     """Integers in [from_, to) (or [0, from_) with one argument), as torch."""
@@ -121,6 +134,7 @@ def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
     return self._random_(RandomBackward0, g.integers(int(from_), int(to), self._data.shape)
                          .astype(self._data.dtype))
 
+
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     from .._random import default_generator
     self._check_inplace()
@@ -131,6 +145,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     draw = g.uniform(self._data.shape, 0.0, 1.0, np.float64) < prob
     return self._random_(BernoulliBackward2, draw.astype(self._data.dtype))
 
+
 def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
     from .._random import default_generator
     self._check_inplace()
@@ -140,11 +155,12 @@ def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
                          (-np.log1p(-u) / lambd).astype(self._data.dtype))
 
 
-def _check_overlap(self, other) -> None:
+def _check_overlap(self, other, internal=True) -> None:
     """torch refuses in-place writes into an expanded tensor, and inputs that partly overlap
     the output (NumPy would buffer them silently)."""
     a = self._data
-    if not a.flags.writeable and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+    if internal and not a.flags.writeable and any(
+            st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
         raise RuntimeError(_INTERNAL_OVERLAP)
     if isinstance(other, Tensor):
         b = other._data
@@ -157,12 +173,14 @@ def _check_overlap(self, other) -> None:
 
 
 # -- pointwise ops in place -----------------------------------------------------------------
-def _apply(self, op, *args, **kwargs) -> Tensor:
+def _apply(self, op, *args, expanded_ok=False, **kwargs) -> Tensor:
     """``op(self, *args)`` written into ``self``. The node's input is a snapshot of ``self``
     (its old value and history), as torch saves ``original_self`` for in-place formulas."""
     others = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+    if not expanded_ok:
+        _check_overlap(self, None)
     for o in others:
-        _check_overlap(self, o)
+        _check_overlap(self, o, not expanded_ok)
     src = self._snapshot() if self._records_inplace(*others) else Tensor._make(self._data)
     out = op(src, *args, **kwargs)
     return self._rebase(out)
@@ -223,6 +241,14 @@ def exp_(self) -> Tensor:
 
 def masked_fill_(self, mask, value) -> Tensor:
     from .clamp import masked_fill
+    a = self._data
+    if any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        import warnings
+        warnings.warn(
+            "Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor "
+            "before performing this operation. This also applies to advanced indexing e.g. "
+            "tensor[mask] = scalar (Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/"
+            "native/TensorAdvancedIndexing.cpp:2450.)", UserWarning, stacklevel=2)
     if isinstance(mask, Tensor) and mask._data.shape != self._data.shape:
         try:
             shape = np.broadcast_shapes(mask._data.shape, self._data.shape)
@@ -232,7 +258,7 @@ def masked_fill_(self, mask, value) -> Tensor:
             raise RuntimeError(
                 f"output with shape [{', '.join(map(str, self._data.shape))}] doesn't match "
                 f"the broadcast shape [{', '.join(map(str, shape))}]")
-    return _apply(self, masked_fill, mask, value)
+    return _apply(self, masked_fill, mask, value, expanded_ok=True)
 
 
 METHODS = {"zero_": zero_, "fill_": fill_, "copy_": copy_, "_binary_": _binary_, "add_": add_,

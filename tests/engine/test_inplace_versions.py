@@ -318,6 +318,8 @@ VIEW_INPLACE = {
     "create_graph": lambda L, a: (lambda y: (
         y[1:].mul_(a[1:]), (lambda g: (g.sum().backward(), _vals(g)))(
             L.autograd.grad((y * y).sum(), a, create_graph=True)[0])))(a * 1),
+    "leaf changed under no_grad, its view used": lambda L, a: (lambda v: (
+        _nograd(L, lambda: a.mul_(2)), (v * 2).sum().backward(), _name(v)))(a.reshape(2, 2)),
     "split output": lambda L, a: (a * 2).split(2)[1].mul_(2),
     "chunk output's view": lambda L, a: (a * 2).chunk(2)[0][0:1].mul_(2),
     "split of a base without grad": lambda L, a: L.zeros(4).split(2)[0].mul_(a[0]),
@@ -408,7 +410,29 @@ ERRORS = {
     "relu_ bool self": lambda L: L.tensor([True]).relu_(),
     "add_ int self, float": lambda L: L.ones(3, dtype=L.long).add_(1.5),
     "+= broadcast larger": lambda L: L.zeros(3).__iadd__(L.ones(2, 3)),
+    "detach_ on a view": lambda L: L.ones(4)[1:].detach_(),
+    "detach_ on a view of a leaf": lambda L: L.ones(4, requires_grad=True)[1:].detach_(),
 }
+
+
+EXPANDED = {  # torch: zero_/fill_/x[i] = v/masked_fill_ write through, the rest refuse
+    "mul_": lambda L, e: e.mul_(2), "exp_": lambda L, e: e.exp_(), "zero_": lambda L, e: e.zero_(),
+    "fill_": lambda L, e: e.fill_(1.0), "copy_": lambda L, e: e.copy_(L.ones(4)),
+    "setitem": lambda L, e: e.__setitem__(0, 3.0), "clamp_": lambda L, e: e.clamp_(0.5),
+    "masked_fill_": lambda L, e: e.masked_fill_(L.ones(4) > 0, 2.0),
+    "uniform_": lambda L, e: e.uniform_(), "add_ (nothing expanded)": lambda L, e: e[0:1].add_(1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPANDED))
+@pytest.mark.filterwarnings("ignore:Use of masked_fill_ on expanded tensors")
+def test_inplace_on_an_expanded_view(name):
+    def run(lib):
+        x = lib.zeros(4)
+        e = x[:1].expand(4) if "nothing" not in name else x.expand(4)
+        err = _err(lambda: EXPANDED[name](lib, e))
+        return err, _vals(x), x._version, x.expand(1, 4).add_(1)._is_view(), _vals(x)
+    assert _close(run(engine), run(torch))
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
