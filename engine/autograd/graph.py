@@ -264,7 +264,7 @@ class AccumulateGrad(Node):
         (``a + b`` sends one array to both leaves; ``zero_()`` on one must not zero both).
         """
         var = self._variable()
-        if var is None:
+        if var is None or not var._requires_grad:  # torch: requires_grad_(False) since
             return
         if type(grad) is Tensor:
             if not create_graph:

@@ -378,9 +378,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     n, c = x.shape[:2]
     if x.ndim == 4:
         return _nll_core(input, target, weight, ignore_index, reduction, NllLoss2DBackward0)
-    # torch views other ranks as (N, C, 1, -1) and the unreduced loss back
-    out = _nll_core(input.view(n, c, 1, -1), wrap(t.reshape(n, 1, -1)), weight, ignore_index,
-                    reduction, NllLoss2DBackward0)
+    # torch views other ranks as (N, C, 1, -1) (contiguous first) and the unreduced loss back
+    out = _nll_core(input.contiguous().view(n, c, 1, -1), wrap(t.reshape(n, 1, -1)), weight,
+                    ignore_index, reduction, NllLoss2DBackward0)
     return out.view(n, *x.shape[2:]) if reduction == "none" else out
 
 

@@ -410,6 +410,12 @@ ERRORS = {
     "relu_ bool self": lambda L: L.tensor([True]).relu_(),
     "add_ int self, float": lambda L: L.ones(3, dtype=L.long).add_(1.5),
     "+= broadcast larger": lambda L: L.zeros(3).__iadd__(L.ones(2, 3)),
+    # fuzzer program 391: the shapes are checked before a bool alpha
+    "add bool alpha, shapes mismatch": lambda L: L.add(L.zeros(2), L.zeros(3), alpha=True),
+    "sub bool alpha, shapes mismatch": lambda L: L.sub(L.zeros(2), L.zeros(3), alpha=True),
+    "rsub bool alpha, shapes mismatch": lambda L: L.rsub(L.zeros(2), L.zeros(3), alpha=True),
+    "add_ bool alpha, shapes mismatch": lambda L: L.zeros(2).add_(L.zeros(3), alpha=True),
+    "add bool alpha": lambda L: L.add(L.zeros(2), 1, alpha=True),
     "detach_ on a view": lambda L: L.ones(4)[1:].detach_(),
     "detach_ on a view of a leaf": lambda L: L.ones(4, requires_grad=True)[1:].detach_(),
 }
@@ -471,3 +477,45 @@ def test_plain_tensors_and_views_allocate_no_counter():
     v = x[1:]
     assert x._vc is None and v._vc is None and x._views is None
     assert v._version == 0 and v._is_view() and not x._is_view()
+
+
+# -- regressions from the differential fuzzer (tests/engine/fuzz_count.py) ----------------------
+def test_nll_loss_of_a_non_contiguous_5d_input():
+    """Program 3624: torch makes the input contiguous before viewing it (N, C, 1, -1)."""
+    def run(lib):
+        a = lib.tensor(np.arange(48.0, dtype=np.float32).reshape(3, 4, 4) / 10,
+                       requires_grad=True)
+        x = a.permute(2, 1, 0)[None, ..., None]
+        loss = F(lib).cross_entropy(x, lib.zeros(1, 4, 3, 1, dtype=lib.long),
+                                    weight=lib.ones(4), reduction="none")
+        loss.sum().backward()
+        chain, g = [], loss.grad_fn
+        while g is not None and g.next_functions:
+            chain.append(type(g).__name__)
+            g = g.next_functions[0][0]
+        return chain, _vals(loss), _vals(a.grad)
+    assert _close(run(engine), run(torch))
+
+
+@pytest.mark.parametrize("exponent", [True, [True, False]])
+def test_backward_of_pow_with_a_bool_exponent(exponent):
+    """Program 3196: torch's PowBackward1 computes ``exponent - 1``, refused for bool."""
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = a ** lib.tensor(exponent)
+        return _name(y), _vals(y), _err(lambda: y.sum().backward())
+    assert _close(run(engine), run(torch))
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+def test_a_leaf_that_stopped_requiring_grad_accumulates_nothing():
+    """Program 2589: torch's AccumulateGrad skips a leaf whose requires_grad was turned off
+    after the graph was recorded."""
+    def run(lib):
+        x1 = lib.tensor([[2.0], [1.0]], requires_grad=True)
+        x3 = lib.tensor(-0.36, requires_grad=True)
+        loss = F(lib).mse_loss(x1, x3)
+        x3.requires_grad_(False)
+        loss.backward()
+        return _vals(x3.grad), _vals(x1.grad)
+    assert _close(run(engine), run(torch))
