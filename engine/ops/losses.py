@@ -283,13 +283,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # -- nll_loss / cross_entropy -------------------------------------------------------------------
 class NllLossBackward0(Node):
     """The gradient is ``g`` times a constant (one-hot, weighted, normalised) array."""
-    __slots__ = ("coef", "reduction")
+    __slots__ = ("coef", "reduction", "hit")
     saves = False
 
     def backward(self, F, g):
         if self.reduction == "none" and self.coef.ndim > 1:
             g = F.unsqueeze(g, 1)  # per-sample grads broadcast over the class dim
-        return (g * F.const(self.coef),)
+        # torch writes only the (sample, target) places: a nan grad_output stays out of the rest
+        return (F.where(self.hit, g * F.const(self.coef), 0.0),)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -356,8 +357,10 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         coef = np.zeros(x.shape, dtype=x.dtype)
         neg = np.where(keep, -scale, 0).astype(x.dtype)  # ignored targets: +0.0, as torch
         np.put_along_axis(coef, idx, np.expand_dims(neg, cdim), axis=cdim)
+        hit = np.zeros(x.shape, dtype=bool)
+        np.put_along_axis(hit, idx, np.expand_dims(keep, cdim), axis=cdim)
         node = node_cls((input,))
-        node.coef, node.reduction = coef, reduction
+        node.coef, node.reduction, node.hit = coef, reduction, hit
         # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
         node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
                        else wt.sum())

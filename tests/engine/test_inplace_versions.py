@@ -519,3 +519,49 @@ def test_a_leaf_that_stopped_requiring_grad_accumulates_nothing():
         loss.backward()
         return _vals(x3.grad), _vals(x1.grad)
     assert _close(run(engine), run(torch))
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_nll_loss_gradient_of_a_nan_grad_output(reduction):
+    """Program 2315: torch writes the gradient only at (sample, target) places, so a nan
+    grad_output (0/0 of an ignored loss) leaves the other places 0."""
+    def run(lib):
+        x = lib.tensor([[0.0, 1.4, -1.1], [0.5, 0.2, 0.1]], requires_grad=True)
+        loss = F(lib).nll_loss(x, lib.tensor([1, 2]), reduction=reduction, ignore_index=1)
+        (g,) = lib.autograd.grad((loss / loss).sum() if reduction == "none" else loss / loss,
+                                 x)
+        return _vals(loss), _vals(g)
+    assert _close(run(engine), run(torch))
+
+
+@pytest.mark.parametrize("op", ["min(dim)", "max(dim)", "minimum", "maximum", "min(dim) keep"])
+def test_selection_gradients_keep_a_nan_to_the_selected_place(op):
+    """Program 1197: torch's min/max(dim) scatter and minimum/maximum mask their gradient, so
+    a nan grad_output (var with correction 2 of one value) reaches the picked places only."""
+    def run(lib):
+        x1 = lib.tensor([0.054, 0.108, 0.525], dtype=lib.float64, requires_grad=True)
+        x2 = lib.tensor(0.525, dtype=lib.float64, requires_grad=True)
+        y = {"min(dim)": lambda: x1.min(dim=0)[0], "max(dim)": lambda: x1.max(dim=0)[0],
+             "minimum": lambda: x1.minimum(x2), "maximum": lambda: x1.maximum(x2),
+             "min(dim) keep": lambda: x1.min(dim=0, keepdim=True)[0]}[op]()
+        return [_vals(g) for g in lib.autograd.grad((y * float("nan")).sum(), (x1, x2),
+                                                    allow_unused=True)]
+    assert _close(run(engine), run(torch))
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max"])
+def test_clamp_tensor_bounds_gradient_with_nan_and_crossed_bounds(bounds):
+    """Program 1522: torch's clamp_backward_min_max: a crossed max (< min) takes the gradient
+    even where the input is nan."""
+    x = [[np.nan, -2.0, 0.5], [1.0, 3.0, np.nan], [0.0, 2.0, -1.0], [np.nan, 1.0, 2.0]]
+
+    def run(lib):
+        a = lib.tensor(x, requires_grad=True)
+        lo = lib.tensor([[1.0], [0.0], [2.0], [-1.0]], requires_grad=True)
+        hi = lib.tensor([[0.0, 1.0, 2.0]], requires_grad=True)
+        args = {"both": (lo, hi), "min": (lo, None), "max": (None, hi)}[bounds]
+        y = lib.clamp(a, *args)
+        gs = lib.autograd.grad((y * lib.arange(12.0).reshape(4, 3)).sum(),
+                               [a] + [t for t in args if t is not None])
+        return [_vals(g) for g in gs]
+    assert _close(run(engine), run(torch))
