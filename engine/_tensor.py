@@ -353,7 +353,7 @@ class Tensor:
         out._view_of = base
         if self._multi_view:
             out._multi_view = True
-        if base._requires_grad:  # a base in a graph lists its views (autograd/views.py)
+        if base.grad_fn is not None:  # a base in a graph lists its views (autograd/views.py)
             views = base._views
             if views is None:
                 base._views = [weakref.ref(out)]

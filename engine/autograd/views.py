@@ -5,10 +5,11 @@ modified one included, gets ``AsStridedBackward0`` onto the base's new history.
 torch regenerates a view's grad_fn lazily, when it reads a version counter that moved; the
 engine's ``grad_fn`` is a plain slot read on every op, so instead a base keeps weak references
 to its views (``Tensor._views``) and an in-place change refreshes them at once. Only a base
-that requires grad lists its views, to keep views of plain data as cheap as before; the cost
-is one known gap, a base that does not require grad and gains a history by an in-place op on
-one view (``b[1:].add_(w)``): its other, older views keep none (torch would give them
-AsStridedBackward0).
+with a history (a grad_fn) lists its views, to keep views of plain data and of leaves (a
+Linear's ``weight.t()`` on every forward) as cheap as before. Known gaps: a leaf changed in
+place under no_grad leaves its views' grad_fn as it was (torch: AsStridedBackward0; the
+gradient path is the same); a base that does not require grad and gains a history by an
+in-place op on one view (``b[1:].add_(w)``) leaves its other, older views without one.
 
 Both nodes find the view's elements inside the base from the NumPy arrays' addresses and
 strides (the views share memory), so any chain of view ops maps the same way.

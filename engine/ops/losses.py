@@ -289,8 +289,13 @@ class NllLossBackward0(Node):
     def backward(self, F, g):
         if self.reduction == "none" and self.coef.ndim > 1:
             g = F.unsqueeze(g, 1)  # per-sample grads broadcast over the class dim
-        # torch writes only the (sample, target) places: a nan grad_output stays out of the rest
-        return (F.where(self.hit, g * F.const(self.coef), 0.0),)
+        if F.is_tensor or not np.isfinite(g).all():
+            # torch writes only the (sample, target) places: a nan grad_output stays there
+            keep, idx, cdim = self.hit
+            hit = np.zeros(self.coef.shape, dtype=bool)
+            np.put_along_axis(hit, idx, np.expand_dims(keep, cdim), axis=cdim)
+            return (F.where(hit, g * F.const(self.coef), 0.0),)
+        return (g * F.const(self.coef),)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -357,10 +362,8 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         coef = np.zeros(x.shape, dtype=x.dtype)
         neg = np.where(keep, -scale, 0).astype(x.dtype)  # ignored targets: +0.0, as torch
         np.put_along_axis(coef, idx, np.expand_dims(neg, cdim), axis=cdim)
-        hit = np.zeros(x.shape, dtype=bool)
-        np.put_along_axis(hit, idx, np.expand_dims(keep, cdim), axis=cdim)
         node = node_cls((input,))
-        node.coef, node.reduction, node.hit = coef, reduction, hit
+        node.coef, node.reduction, node.hit = coef, reduction, (keep, idx, cdim)
         # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
         node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
                        else wt.sum())
