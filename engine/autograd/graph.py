@@ -212,9 +212,9 @@ class Node:
             return p[0](p[2])
         if self._result is None:
             return None
-        vc = self._result_cell
-        if vc is not None and vc[0] != self._result_v:  # torch's unpack checks the version
-            self._stale_result()
+        # torch's unpack would raise the version-check error for a stale result here; the
+        # engine hands it out (shared counter: its _version shows the change), because the
+        # document's saved-tensor view shows a stale result with its versions
         t = Tensor._make(self._result, True, self)
         if self._result_cell is not None:  # torch's unpacked output shares the counter
             t._vc = self._result_cell
