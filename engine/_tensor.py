@@ -1,5 +1,6 @@
-"""The Tensor: an ndarray plus autograd metadata, with torch's API and semantics. The nodes,
-dtype tables and checks its in-place methods use live in _inplace.py (re-exported here)."""
+"""The Tensor: an ndarray plus autograd metadata, with torch's API and semantics. Its version
+counter, views and the in-place machinery (_check_inplace, _rebase) are here; the in-place
+methods themselves (zero_, add_, exp_ ...) are in ops/inplace.py, their nodes in _inplace.py."""
 from __future__ import annotations
 
 import re
@@ -11,28 +12,15 @@ import numpy as np
 from . import _dtype
 from ._device import CPU, check_device
 from ._inplace import (
-    _INTERNAL_OVERLAP,
     _META_NAMES,
-    _PARTIAL_OVERLAP,
     _SCALAR_NAMES,
     _VIEW_NODES,
-    BernoulliBackward2,
-    CopyBackwards,
-    ExponentialBackward0,
-    FillBackward2,
-    FillBackward3,
-    NormalBackward0,
-    RandomBackward0,
-    UniformBackward0,
-    ZeroBackward0,
     _can_cast,
-    _random_top,
     _views_a_leaf,
 )
 from .autograd.grad_mode import _enabled
 from .autograd.graph import AccumulateGrad, RemovableHandle
-from .autograd.views import MULTI_VIEW, rebase_view, refresh_views
-from .autograd.views import register as _register_view
+from .autograd.views import MULTI_VIEW, rebase_view, refresh_views, writable
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -365,11 +353,25 @@ class Tensor:
         out._view_of = base
         if self._multi_view:
             out._multi_view = True
-        if base.grad_fn is not None or not base._requires_grad:  # see autograd/views.py
-            _register_view(base, out)
+        if base.grad_fn is not None:  # a base in a graph lists its views (autograd/views.py)
+            views = base._views
+            if views is None:
+                base._views = [weakref.ref(out)]
+            else:
+                views.append(weakref.ref(out))
+                n = len(views)
+                if n >= 16 and not n & (n - 1):  # at 16, 32, 64...: drop the dead (amortized)
+                    views[:] = [r for r in views if r() is not None]
         return out
 
     def detach_(self) -> Tensor:
+        if self._view_of is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         if self.grad_fn is not None:
             self.grad_fn = None
             self._output_nr = 0
@@ -508,7 +510,8 @@ class Tensor:
             raise RuntimeError(
                 f"result type {_SCALAR_NAMES[d.dtype.name]} can't be cast to the desired "
                 f"output type {_SCALAR_NAMES[self._data.dtype.name]}")
-        self._data[...] = d
+        dst = self._data
+        (dst if dst.flags.writeable else writable(self))[...] = d
         vc = self._counter()
         vc[0] += 1
         fn = out.grad_fn
@@ -519,6 +522,8 @@ class Tensor:
                 fn._result_v = vc[0]
             if self._view_of is not None:  # the base's history takes the op (CopySlices)
                 rebase_view(self, fn)
+                if fn._result is self._data:  # torch's check names the view's node (weakly)
+                    fn._result_fn = (weakref.ref(self.grad_fn), weakref.ref(self))
             else:
                 self.grad_fn = fn
                 self._output_nr = out._output_nr
@@ -542,129 +547,6 @@ class Tensor:
         """self before the in-place op, with self's history (the new node's input)."""
         return Tensor._make(self._data.copy(), self._requires_grad, self.grad_fn,
                             self._output_nr)
-
-    def zero_(self) -> Tensor:
-        if self._records_inplace():
-            out = Tensor._make(np.zeros_like(self._data), True, ZeroBackward0((self,)))
-            return self._rebase(out)
-        self._data[...] = 0
-        self._bump()
-        return self
-
-    def fill_(self, value) -> Tensor:
-        if self._records_inplace(value):
-            if isinstance(value, Tensor):
-                node = FillBackward3((self, value))
-                v = value._data
-            else:
-                node = FillBackward2((self,))
-                v = value
-            out = Tensor._make(np.full_like(self._data, v), True, node)
-            return self._rebase(out)
-        self._data[...] = value._data if isinstance(value, Tensor) else value
-        self._bump()
-        return self
-
-    def copy_(self, src, non_blocking=False) -> Tensor:
-        _check_overlap(self, src)
-        if self._records_inplace(src):
-            node = CopyBackwards((self, src) if isinstance(src, Tensor) else (self,))
-            node.src_meta = (src._data.shape, src._data.dtype) if isinstance(src, Tensor) \
-                else None
-            data = src._data if isinstance(src, Tensor) else src
-            out = Tensor._make(np.broadcast_to(np.asarray(data, dtype=self._data.dtype),
-                                               self._data.shape), True, node)
-            self._data[...] = out._data
-            return self._rebase(out)
-        self._data[...] = src._data if isinstance(src, Tensor) else src
-        self._bump()
-        return self
-
-    def _binary_(self, fn, other, **kwargs) -> Tensor:
-        _check_overlap(self, other)
-        if self._records_inplace(other):
-            return self._rebase(fn(self._snapshot(), other, **kwargs))
-        out = fn(Tensor._make(self._data), other, **kwargs)
-        return self._rebase(out)
-
-    def add_(self, other, alpha=1) -> Tensor:
-        from .ops import FUNCTIONS
-        return self._binary_(FUNCTIONS["add"], other, alpha=alpha)
-
-    def sub_(self, other, alpha=1) -> Tensor:
-        from .ops import FUNCTIONS
-        return self._binary_(FUNCTIONS["sub"], other, alpha=alpha)
-
-    def mul_(self, other) -> Tensor:
-        from .ops import FUNCTIONS
-        return self._binary_(FUNCTIONS["mul"], other)
-
-    def div_(self, other) -> Tensor:
-        from .ops import FUNCTIONS
-        return self._binary_(FUNCTIONS["div"], other)
-
-    def _random_(self, node_cls, data) -> Tensor:
-        if self._records_inplace():
-            return self._rebase(Tensor._make(data, True, node_cls((self,))))
-        self._data[...] = data
-        self._bump()
-        return self
-
-    def uniform_(self, a=0.0, b=1.0) -> Tensor:
-        from ._random import default_generator
-        self._check_inplace()
-        return self._random_(UniformBackward0, default_generator.uniform(
-            self._data.shape, a, b, self._data.dtype))
-
-    def normal_(self, mean=0.0, std=1.0) -> Tensor:
-        from ._random import default_generator
-        self._check_inplace()
-        return self._random_(NormalBackward0, default_generator.normal(
-            self._data.shape, self._data.dtype) * std + mean)
-
-    def random_(self, from_=0, to=None, *, generator=None) -> Tensor:
-        """Integers in [from_, to) (or [0, from_) with one argument), as torch."""
-        from ._random import default_generator
-        self._check_inplace()
-        if to is None:
-            from_, to = (0, from_) if from_ else (0, _random_top(self._data.dtype))
-        g = generator or default_generator
-        return self._random_(RandomBackward0, g.integers(int(from_), int(to), self._data.shape)
-                             .astype(self._data.dtype))
-
-    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
-        from ._random import default_generator
-        self._check_inplace()
-        if not isinstance(p, Tensor) and not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        prob = p._data if isinstance(p, Tensor) else p
-        g = generator or default_generator
-        draw = g.uniform(self._data.shape, 0.0, 1.0, np.float64) < prob
-        return self._random_(BernoulliBackward2, draw.astype(self._data.dtype))
-
-    def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
-        from ._random import default_generator
-        self._check_inplace()
-        g = generator or default_generator
-        u = g.uniform(self._data.shape, 0.0, 1.0, np.float64)
-        return self._random_(ExponentialBackward0,
-                             (-np.log1p(-u) / lambd).astype(self._data.dtype))
-
-
-def _check_overlap(self, other) -> None:
-    """torch refuses in-place writes into an expanded tensor, and inputs that partly overlap
-    the output (NumPy would buffer them silently)."""
-    a = self._data
-    if not a.flags.writeable and any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
-        raise RuntimeError(_INTERNAL_OVERLAP)
-    if isinstance(other, Tensor):
-        b = other._data
-        if b is a or not np.may_share_memory(a, b):
-            return
-        same = (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-                and a.strides == b.strides and a.shape == b.shape)
-        if not same and np.shares_memory(a, b):
-            raise RuntimeError(_PARTIAL_OVERLAP)
 
 
 def no_grad_view(out: Tensor) -> Tensor:

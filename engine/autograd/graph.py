@@ -67,6 +67,9 @@ class Node:
     # the saved result's version counter cell, and its version when saved (torch's check)
     _result_cell = None
     _result_v = 0
+    # in-place on a view: weak references to the view's node and the view; torch names that
+    # node in the version-check text while it lives (the view keeps it alive)
+    _result_fn = None
     _hooks = None
     _pre_hooks = None
     _tensor_pre_hooks = None
@@ -186,7 +189,14 @@ class Node:
         """torch's error for a saved output modified in place since (through any alias)."""
         t = Tensor._make(self._result)
         t._vc = self._result_cell
-        raise RuntimeError(_inplace_msg(t, self._result_v, self, self))
+        producer = self
+        if self._result_fn is not None:
+            node, view = self._result_fn[0](), self._result_fn[1]()
+            if view is not None:
+                node = view.grad_fn
+            if node is not None:
+                producer = node
+        raise RuntimeError(_inplace_msg(t, self._result_v, self, producer))
 
     # -- what the _saved_* properties read (engine/autograd/saved.py) ---------------------
     def _unpacked_saved(self) -> tuple:
@@ -202,6 +212,9 @@ class Node:
             return p[0](p[2])
         if self._result is None:
             return None
+        # torch's unpack would raise the version-check error for a stale result here; the
+        # engine hands it out (shared counter: its _version shows the change), because the
+        # document's saved-tensor view shows a stale result with its versions
         t = Tensor._make(self._result, True, self)
         if self._result_cell is not None:  # torch's unpacked output shares the counter
             t._vc = self._result_cell
@@ -251,7 +264,7 @@ class AccumulateGrad(Node):
         (``a + b`` sends one array to both leaves; ``zero_()`` on one must not zero both).
         """
         var = self._variable()
-        if var is None:
+        if var is None or not var._requires_grad:  # torch: requires_grad_(False) since
             return
         if type(grad) is Tensor:
             if not create_graph:
@@ -265,7 +278,7 @@ class AccumulateGrad(Node):
                 grad = grad.to(var.dtype)
             if old is None and grad._requires_grad:
                 # torch stores a recorded copy of the first grad (CopyBackwards)
-                from .._tensor import CopyBackwards
+                from .._inplace import CopyBackwards
                 node = CopyBackwards((None, grad))
                 node.src_meta = (grad._data.shape, grad._data.dtype)
                 grad = Tensor._make(grad._data.copy(), True, node)

@@ -4,16 +4,17 @@ modified one included, gets ``AsStridedBackward0`` onto the base's new history.
 
 torch regenerates a view's grad_fn lazily, when it reads a version counter that moved; the
 engine's ``grad_fn`` is a plain slot read on every op, so instead a base keeps weak references
-to its views (``Tensor._views``) and an in-place change refreshes them at once. Views of a leaf
-that requires grad are not listed: such a leaf can only change under no_grad, which leaves the
-gradient path (the leaf itself) as it was.
+to its views (``Tensor._views``) and an in-place change refreshes them at once. Only a base
+with a history (a grad_fn) lists its views, to keep views of plain data and of leaves (a
+Linear's ``weight.t()`` on every forward) as cheap as before. Known gaps: a leaf changed in
+place under no_grad leaves its views' grad_fn as it was (torch: AsStridedBackward0; the
+gradient path is the same); a base that does not require grad and gains a history by an
+in-place op on one view (``b[1:].add_(w)``) leaves its other, older views without one.
 
 Both nodes find the view's elements inside the base from the NumPy arrays' addresses and
 strides (the views share memory), so any chain of view ops maps the same way.
 """
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
@@ -80,6 +81,20 @@ class _ViewMap:
 
     def storage_offset(self) -> int:
         return self.offset // self.itemsize
+
+
+def writable(t) -> np.ndarray:
+    """``t``'s array, writable: an expanded view (NumPy's broadcast_to is read-only) is
+    rebuilt on its base's buffer, as torch lets zero_/fill_/x[i] = v write through one."""
+    a = t._data
+    if a.flags.writeable:
+        return a
+    base = t._view_of
+    root = base._data if base is not None else None
+    if root is None or not root.flags.writeable or not root.flags.c_contiguous:
+        return a  # NumPy's own "read-only" error
+    return np.ndarray(a.shape, a.dtype, buffer=root, offset=_address(a) - _address(root),
+                      strides=a.strides)
 
 
 def _scatter(F, g, vmap: _ViewMap):
@@ -177,14 +192,3 @@ def refresh_views(base, skip=None) -> None:
         if v is not skip and not v._nograd_view:
             _set_history(v, _as_strided(base, v))
     base._views = live or None
-
-
-def register(base, view) -> None:
-    views = base._views
-    if views is None:
-        base._views = [weakref.ref(view)]
-        return
-    views.append(weakref.ref(view))
-    n = len(views)
-    if n >= 16 and not n & (n - 1):  # at 16, 32, 64...: drop the dead (amortized O(1))
-        views[:] = [r for r in views if r() is not None]

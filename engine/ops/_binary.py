@@ -134,12 +134,19 @@ def _cast_grads(node, F, ga, gb):
     return ga, gb
 
 
-def _check_alpha(alpha, fname: str, out_dt) -> None:
+def _check_alpha(alpha, fname: str, out_dt, a=None, b=None) -> None:
+    """torch's alpha checks; ``a``, ``b`` (torch's operand order): shapes that do not
+    broadcast are reported before a bool alpha."""
     if not isinstance(alpha, (numbers.Number, np.generic)) or isinstance(alpha, complex):
         raise TypeError(f"{fname}(): argument 'alpha' must be Number, not {_tname(alpha)}")
     if out_dt.kind == "b":
         return
     if isinstance(alpha, (bool, np.bool_)):
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            try:
+                np.broadcast_shapes(a._data.shape, b._data.shape)
+            except ValueError:
+                raise broadcast_error(a._data.shape, b._data.shape) from None
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if out_dt.kind in "iu" and isinstance(alpha, (float, np.floating)):
         raise RuntimeError(

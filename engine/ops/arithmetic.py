@@ -94,7 +94,7 @@ def _add(input, other, alpha, fname="add"):
     xa, xb = binary_data(input, other)
     if alpha != 1 or type(alpha) is not int:
         dt = _result_dtype(input, other).np
-        _check_alpha(alpha, fname, dt)
+        _check_alpha(alpha, fname, dt, input, other)
         if alpha != 1:
             xb = _scaled(xb, alpha, dt)
     out = wrap(_run(np.add, xa, xb))
@@ -171,7 +171,7 @@ def _sub(input, other, alpha, fname="sub"):
     _sub_check(input, other)
     xa, xb = binary_data(input, other)
     if alpha != 1 or type(alpha) is not int:
-        _check_alpha(alpha, fname, _result_dtype(input, other).np)
+        _check_alpha(alpha, fname, _result_dtype(input, other).np, input, other)
         if alpha != 1:
             xb = _scaled(xb, alpha, _result_dtype(input, other).np)
     out = wrap(_run(np.subtract, xa, xb))
@@ -222,7 +222,7 @@ def _rsub(input, other, alpha):
     xa, xb = binary_data(input, other)
     if alpha != 1 or type(alpha) is not int:
         dt = _result_dtype(input, other).np
-        _check_alpha(alpha, "rsub", dt)
+        _check_alpha(alpha, "rsub", dt, other, input)
         if alpha != 1:
             xa = _scaled(xa, alpha, dt)
     out = wrap(_run(np.subtract, xb, xa))

@@ -58,12 +58,12 @@ class ClampBackward0(Node):
         x = F.data(x)
         lo = F.data(lo) if lo is not None else None
         hi = F.data(hi) if hi is not None else None
-        # clamp is min(max(x, lo), hi): ties go to x, and lo > hi sends everything to hi
-        m = x if lo is None else np.maximum(x, lo)
-        below_hi = True if hi is None else m <= hi
-        masks = {0: (True if lo is None else x >= lo) & below_hi,
-                 1: (x < lo) & below_hi if lo is not None else None,
-                 2: m > hi if hi is not None else None}
+        # torch's clamp_backward / clamp_backward_min_max: ties go to x, lo > hi sends
+        # everything to hi (a nan x too: its comparisons are all False)
+        both = lo is not None and hi is not None
+        masks = {0: (True if lo is None else x >= lo) & (True if hi is None else x <= hi),
+                 1: ((x < lo) & (lo < hi) if both else x < lo) if lo is not None else None,
+                 2: ((x > hi) | (hi < lo) if both else x > hi) if hi is not None else None}
         shp = g.shape
         grads = []
         for edge, b in enumerate((0,) + self.bounds):
@@ -187,8 +187,10 @@ class MaximumBackward0(Node):
         dt = g.dtype if not F.is_tensor else g._data.dtype
         wa = self._weight(a, b).astype(dt)
         sa, sb = self.shapes
-        ga = F.sum_to(g * F.const(wa), sa) if self.needs(0) else None
-        gb = F.sum_to(g * F.const(1 - wa), sb) if self.needs(1) else None
+        # torch masks (where), not multiplies: a nan gradient stays off the side not picked
+        ga = F.sum_to(F.where(wa != 0, g * F.const(wa), 0.0), sa) if self.needs(0) else None
+        wb = 1 - wa
+        gb = F.sum_to(F.where(wb != 0, g * F.const(wb), 0.0), sb) if self.needs(1) else None
         return _cast_grads(self, F, ga, gb)
 
     @staticmethod

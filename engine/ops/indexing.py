@@ -14,7 +14,7 @@ import numpy as np
 
 from .._tensor import NO_GRAD_VIEW_INPLACE, Tensor, no_grad_view
 from ..autograd.graph import Node
-from ..autograd.views import rebase_view
+from ..autograd.views import rebase_view, writable
 from ._util import attach, grad_enabled
 from .shape import AliasBackward0, expand, unsqueeze, view
 
@@ -348,7 +348,7 @@ def setitem(self, index, value):
             dim += 1
         elif it is not None:
             dim += 1
-    self._data[np_index] = value._data if vt else value
+    writable(self)[np_index] = value._data if vt else value
     self._counter()[0] += 1
     if record:
         _rebase(self, items, np_index, value if vt else None)

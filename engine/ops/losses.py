@@ -283,12 +283,18 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 # -- nll_loss / cross_entropy -------------------------------------------------------------------
 class NllLossBackward0(Node):
     """The gradient is ``g`` times a constant (one-hot, weighted, normalised) array."""
-    __slots__ = ("coef", "reduction")
+    __slots__ = ("coef", "reduction", "hit")
     saves = False
 
     def backward(self, F, g):
         if self.reduction == "none" and self.coef.ndim > 1:
             g = F.unsqueeze(g, 1)  # per-sample grads broadcast over the class dim
+        if F.is_tensor or not np.isfinite(g).all():
+            # torch writes only the (sample, target) places: a nan grad_output stays there
+            keep, idx, cdim = self.hit
+            hit = np.zeros(self.coef.shape, dtype=bool)
+            np.put_along_axis(hit, idx, np.expand_dims(keep, cdim), axis=cdim)
+            return (F.where(hit, g * F.const(self.coef), 0.0),)
         return (g * F.const(self.coef),)
 
 
@@ -357,7 +363,7 @@ def _nll_core(input, target, weight, ignore_index, reduction, node_cls):
         neg = np.where(keep, -scale, 0).astype(x.dtype)  # ignored targets: +0.0, as torch
         np.put_along_axis(coef, idx, np.expand_dims(neg, cdim), axis=cdim)
         node = node_cls((input,))
-        node.coef, node.reduction = coef, reduction
+        node.coef, node.reduction, node.hit = coef, reduction, (keep, idx, cdim)
         # what torch saves (shown as _saved_*; the formula above needs only ``coef``)
         node.inputs = (input, target, weight, ignore_index, total if reduction == "mean"
                        else wt.sum())
@@ -378,9 +384,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     n, c = x.shape[:2]
     if x.ndim == 4:
         return _nll_core(input, target, weight, ignore_index, reduction, NllLoss2DBackward0)
-    # torch views other ranks as (N, C, 1, -1) and the unreduced loss back
-    out = _nll_core(input.view(n, c, 1, -1), wrap(t.reshape(n, 1, -1)), weight, ignore_index,
-                    reduction, NllLoss2DBackward0)
+    # torch views other ranks as (N, C, 1, -1) (contiguous first) and the unreduced loss back
+    out = _nll_core(input.contiguous().view(n, c, 1, -1), wrap(t.reshape(n, 1, -1)), weight,
+                    ignore_index, reduction, NllLoss2DBackward0)
     return out.view(n, *x.shape[2:]) if reduction == "none" else out
 
 

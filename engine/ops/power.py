@@ -56,6 +56,11 @@ class PowBackward1(Node):
     def _grads(self, F, g, a, b, sa, sb):
         ga = gb = None
         if self.needs(0):
+            if F.data(b).dtype.kind == "b":  # torch's formula computes exponent - 1
+                raise RuntimeError(
+                    "Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                    "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                    "instead.")
             gself = g * (b * a ** (b - 1.0))
             ga = F.sum_to(F.where(F.data(b) == 0, 0.0, gself), sa)
         if self.needs(1):

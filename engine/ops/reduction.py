@@ -228,12 +228,13 @@ class MaxBackward0(Node):
     def backward(self, F, g):
         if not self.shape:  # a 0-d input: its one value was selected
             return (g,)
-        onehot = np.zeros(self.shape, dtype=F.data(g).dtype)
+        onehot = np.zeros(self.shape, dtype=bool)
         idx = self.indices if self.keepdim else np.expand_dims(self.indices, self.dim)
-        np.put_along_axis(onehot, idx, 1, axis=self.dim)
+        np.put_along_axis(onehot, idx, True, axis=self.dim)
         if not self.keepdim:
             g = F.unsqueeze(g, self.dim)
-        return (g * F.const(onehot),)
+        # torch scatters: a nan gradient reaches the selected index only
+        return (F.where(onehot, F.expand(g, self.shape), 0.0),)
 
 
 class MinBackward0(MaxBackward0):

@@ -378,7 +378,14 @@ def expand(input, *sizes):
                 f"at non-singleton dimension {i}.  Target sizes: {_fmt(sizes)}.  Tensor sizes: "
                 f"{_fmt(x.shape)}")
         target[i] = s
-    out = input._viewed_as(_make(np.broadcast_to(x, tuple(target))))
+    target = tuple(target)
+    if target == x.shape:  # nothing expanded: a plain (writable) view, as torch's
+        arr = x.view()
+    elif target[lead:] == x.shape and all(s == 1 for s in target[:lead]):
+        arr = x[(None,) * lead]
+    else:
+        arr = np.broadcast_to(x, target)
+    out = input._viewed_as(_make(arr))
     return _record(out, input, ExpandBackward0, x.shape)
 
 

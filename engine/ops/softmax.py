@@ -60,7 +60,10 @@ def _log_softmax_np(x, d):
 def _softmax_family(input, dim, dtype, name, np_fn, node_cls):
     (d,) = normalize_dims(dim, input._data.ndim)  # torch checks the dim before the dtype
     input, x = _softmax_input(input, name, dtype, d)
-    out = wrap(quiet(np_fn, x, d))
+    res = quiet(np_fn, x, d)
+    if not res.flags.c_contiguous:  # torch's softmaxes return contiguous tensors
+        res = np.ascontiguousarray(res)
+    out = wrap(res)
     if grad_enabled[0] and input._requires_grad:
         node = node_cls((input,))
         node.dim = d if x.ndim else None

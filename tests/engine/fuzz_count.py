@@ -1,6 +1,9 @@
 """Count differential-fuzzer disagreements over many independent programs, by class.
 
-    python3 -m tests.engine.fuzz_count 3000 [--specials] [--show]
+    python3 -m tests.engine.fuzz_count 3000 [--specials] [--show] [--full]
+
+--show prints the last 12 lines of one program per class; --full prints the whole program
+and the first lines of its message (to reproduce it by hand).
 
 Each program is one hypothesis example of test_differential.run_program; a
 failure is classified by the first line of its assertion or error message. Not collected by
@@ -14,7 +17,7 @@ import sys
 import warnings
 
 
-def main(n: int, specials: bool, show: bool = False) -> None:
+def main(n: int, specials: bool, show: bool = False, full: bool = False) -> None:
     if specials:
         os.environ["GRADCANVAS_FUZZ_SPECIALS"] = "1"
     import torch
@@ -28,6 +31,7 @@ def main(n: int, specials: bool, show: bool = False) -> None:
     ran = [0]
     lines: list = []
     programs: dict = {}
+    messages: dict = {}
     td.note = lines.append  # the program's text, to print one example per class
 
     # one hypothesis run of n examples; each disagreement is caught and counted, so hypothesis
@@ -56,6 +60,7 @@ def main(n: int, specials: bool, show: bool = False) -> None:
             classes[key] += 1
             examples.setdefault(key, ran[0])
             programs.setdefault(key, [ln for ln in lines if not ln.startswith("Draw")])
+            messages.setdefault(key, msg[:6])
 
     many()
     n = ran[0]
@@ -63,10 +68,14 @@ def main(n: int, specials: bool, show: bool = False) -> None:
     print(f"{total} of {n} programs disagreed")
     for k, c in classes.most_common():
         print(f"{c:5d}  first at program {examples[k]:5d}  {k}")
-        if show:
-            print("\n".join("         " + ln for ln in programs[k][-12:]))
+        if show or full:
+            shown = programs[k] if full else programs[k][-12:]
+            print("\n".join("         " + ln for ln in shown))
+        if full:
+            print("\n".join("      !  " + ln for ln in messages[k]))
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 300, "--specials" in sys.argv, "--show" in sys.argv)
+    main(int(args[0]) if args else 300, "--specials" in sys.argv, "--show" in sys.argv,
+         "--full" in sys.argv)
