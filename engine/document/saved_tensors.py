@@ -205,8 +205,27 @@ def for_node(executor, node_id) -> list[SavedSummary]:
     return [summarize(fn, sources, name, bool(internal.get(fn, False))) for fn in fns]
 
 
+def _graph_state(executor) -> tuple:
+    """Changes whenever what the graph holds can change: a forward that recomputed anything
+    (a new graph_version) or a backward / zero_grad call (the history's call number)."""
+    history = getattr(executor, "history", None)
+    return (executor.graph_version, getattr(history, "_number", None))
+
+
 def memory_held(executor) -> int:
-    """Bytes all grad_fns of the current results hold for backward (each buffer once)."""
+    """Bytes all grad_fns of the current results hold for backward (each buffer once).
+    Memoized per graph state: the views ask after every forward, and the walk is O(grad_fns)
+    (0.15-0.3 s at 5,000 nodes)."""
+    key = _graph_state(executor)
+    cached = getattr(executor, "_memory_held", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    total = _memory_held(executor)
+    executor._memory_held = (key, total)
+    return total
+
+
+def _memory_held(executor) -> int:
     owner, _, _ = grad_owners(executor)
     seen, total = set(), 0
     for fn in owner:
@@ -265,11 +284,18 @@ class GraphMemory:
 
 
 def graph_memory(executor) -> GraphMemory:
-    """What the current graph holds for backward, and how much of it a backward freed."""
+    """What the current graph holds for backward, and how much of it a backward freed
+    (memoized per graph state, as memory_held)."""
+    key = _graph_state(executor)
+    cached = getattr(executor, "_graph_memory", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
     owner, _, _ = grad_owners(executor)
     freed = sum(1 for fn in owner if getattr(fn, "_released", False))
     saving = sum(1 for fn in owner if saved_names(fn))
-    return GraphMemory(memory_held(executor), freed, saving)
+    memory = GraphMemory(memory_held(executor), freed, saving)
+    executor._graph_memory = (key, memory)
+    return memory
 
 
 def error_node(executor, root, error: str | None) -> str | None:
