@@ -155,10 +155,22 @@ class BackwardTimeline(QWidget):
         body = QHBoxLayout()
         body.addWidget(self.table, 3)
         body.addWidget(self.leaves_scroll, 2)
+        self.body = body
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(body, 1)
+
+    # a dock narrower than this stacks the sparklines under the table (at 1440x900 the dock
+    # is ~370 px wide: side by side, the table's "call" column was cut)
+    STACK_BELOW = 640
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        want = (QHBoxLayout.Direction.TopToBottom if self.width() < self.STACK_BELOW
+                else QHBoxLayout.Direction.LeftToRight)
+        if self.body.direction() != want:
+            self.body.setDirection(want)
 
     # ------------------------------------------------------------------ public
     def show_history(self, history, names: dict, graph_version: int,

@@ -123,3 +123,19 @@ def test_a_model_with_many_leaves_keeps_the_window_its_size(qtbot, win):
     assert received.endswith(f"… and {n - MAX_RECEIVED} more leaves")
     dock = win.findChild(QDockWidget, "dock_backward_timeline")
     assert dock.minimumSizeHint().height() < win.height() // 2
+
+
+def test_a_narrow_dock_stacks_the_sparklines_under_the_calls(qtbot, win):
+    """At 1440x900 the dock is a few hundred pixels wide: side by side, the table cut its
+    "call" column. Narrow, the sparklines go under the table and the columns fit."""
+    click_action(qtbot, win, "backward")
+    t = timeline(qtbot, win)
+    t.resize(360, 320)
+    settle(qtbot, win)
+    assert t.leaves_scroll.geometry().top() >= t.table.geometry().bottom()
+    header = t.table.horizontalHeader()
+    assert header.sectionViewportPosition(1) + header.sectionSize(1) <= \
+        t.table.viewport().width()
+    t.resize(900, 320)
+    settle(qtbot, win)
+    assert t.leaves_scroll.geometry().left() >= t.table.geometry().right()
