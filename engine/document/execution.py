@@ -21,102 +21,11 @@ import engine
 from . import catalog, inplace
 from .backward_history import BackwardHistory
 from .catalog import CATALOG
+from .inplace_run import InplaceRun, fresh_roots
+from .node_result import NodeResult
 from .perf import gc_paused
 
 _DEFAULT = object()
-
-
-class NodeResult:
-    """One node's outcome. ``value`` is the node's output tensor (None on error/blocked);
-    metadata is read from it. ``grad`` reads the live ``.grad`` of the leaf tensor (sources)
-    or of a retain_grad node's output, so it updates after backward without a new forward."""
-
-    __slots__ = ("value", "error", "blocked_by", "grad_count", "_holder")
-
-    def __init__(self, value=None, error=None, blocked_by=None, holder=None, grad_count=0):
-        self.value = value
-        self.error = error
-        self.blocked_by = blocked_by
-        self._holder = holder
-        self.grad_count = grad_count
-
-    @property
-    def ok(self) -> bool:
-        return self.value is not None
-
-    @property
-    def shape(self) -> tuple | None:
-        return None if self.value is None else tuple(self.value.shape)
-
-    @property
-    def dtype(self) -> str | None:  # torch's spelling: "torch.float32"
-        return None if self.value is None else str(self.value.dtype)
-
-    @property
-    def requires_grad(self) -> bool:
-        return self.value is not None and bool(self.value.requires_grad)
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.value is not None and self.value.grad_fn is None
-
-    @property
-    def grad_fn(self) -> str | None:
-        fn = None if self.value is None else self.value.grad_fn
-        return None if fn is None else type(fn).__name__
-
-    @property
-    def next_functions(self) -> list:
-        fn = None if self.value is None else self.value.grad_fn
-        if fn is None:
-            return []
-        return [(None if f is None else type(f).__name__, nr) for f, nr in fn.next_functions]
-
-    stale = None  # torch's version-check error for this node's grad_fn (InplaceResult sets it)
-
-    @property
-    def version(self) -> int | None:
-        """The output's ``_version`` as this node left it (its badge: "v1")."""
-        return None if self.value is None else int(self.value._version)
-
-    @property
-    def live_version(self) -> int | None:
-        """The version the tensor has now (higher when an in-place node modified it later)."""
-        return self.version
-
-    @property
-    def grad(self):
-        t = self._holder
-        if t is None:
-            return None
-        if t.grad_fn is not None and not t.retains_grad:
-            return None
-        return t.grad
-
-    def __repr__(self) -> str:
-        if self.value is None:
-            return f"NodeResult(error={self.error!r}, blocked_by={self.blocked_by!r})"
-        return (f"NodeResult(shape={self.shape}, dtype={self.dtype}, grad_fn={self.grad_fn}, "
-                f"requires_grad={self.requires_grad})")
-
-
-class InplaceResult(NodeResult):
-    """A node of a document with in-place nodes whose tensor a later in-place node modified
-    (``value`` is a copy of it as this node produced it: value, grad_fn, version; ``live`` the
-    tensor itself), or whose grad_fn's saved tensors were modified (``stale``: torch's error
-    text, before backward runs)."""
-
-    __slots__ = ("live", "stale")
-
-    def __init__(self, value=None, error=None, blocked_by=None, holder=None, grad_count=0,
-                 live=None, stale=None):
-        super().__init__(value, error, blocked_by, holder, grad_count)
-        self.live = value if live is None else live
-        self.stale = stale
-
-    @property
-    def live_version(self) -> int | None:
-        return None if self.live is None else int(self.live._version)
 
 
 def error_text(exc: BaseException) -> str:
@@ -158,18 +67,6 @@ def _grad_state(r):
     return None if g is None else (id(g), g._version)
 
 
-def _fresh_roots(ip, seeds) -> None:
-    """A recomputed reader of a value an in-place node modified later must see it as it was:
-    the node that created that storage recomputes too (and so everything after it)."""
-    changed = True
-    while changed:
-        changed = False
-        for root, trig in ip.triggers.items():
-            if root not in seeds and not seeds.isdisjoint(trig):
-                seeds.add(root)
-                changed = True
-
-
 def _freeze(v):
     if isinstance(v, (list, tuple)):
         if not any(map(isinstance, v, repeat((list, tuple)))):
@@ -178,7 +75,7 @@ def _freeze(v):
     return v
 
 
-class Executor:
+class Executor(InplaceRun):
     def __init__(self, document, engine_module=engine, leaf_values=None):
         """``leaf_values`` (node id -> array) overrides what source nodes create: parity tests
         give torch the engine's random numbers this way."""
@@ -301,7 +198,7 @@ class Executor:
         seeds, self._dirty = self._dirty, set()
         ip = self._ip
         if ip is not None:
-            _fresh_roots(ip, seeds)
+            fresh_roots(ip, seeds)
         if len(seeds) >= len(nodes) and seeds >= nodes.keys():
             dirty = seeds
         else:
@@ -430,60 +327,6 @@ class Executor:
         old = self.results.get(node.id)
         count = old.grad_count if old is not None and old._holder is leaf else 0
         return NodeResult(out, holder=leaf, grad_count=count)
-
-    # -- in-place nodes (the rule and its reasons: inplace.py) ---------------------------
-    def _fresh(self, node, leaf):
-        """A source an in-place node modifies, as a script run from the top has it: a copy
-        of the cached leaf; a leaf requiring grad keeps its identity (its .grad accumulates)
-        and gets its values and version back (an update under no_grad is applied once)."""
-        if not node.tracks_grad:
-            return leaf.clone()
-        kept = self._pristine.get(node.id)
-        if kept is not None and kept[0] is leaf:
-            if self.m is engine and (leaf._version != kept[2]
-                                     or not np.array_equal(leaf._data, kept[1])):
-                leaf._data[...] = kept[1]
-                leaf._version = kept[2]
-        elif self.m is engine:
-            self._pristine[node.id] = (leaf, leaf._data.copy(), leaf._version)
-        return leaf
-
-    def _snapshots(self, member_ids) -> dict:
-        """Copies of the results an in-place node is about to modify, as their nodes made
-        them (value, grad_fn, version); the tensor itself stays ``live``. Engine only: a torch
-        tensor's grad_fn cannot be given to a copy (parity runs keep the live tensors)."""
-        if self.m is not engine:
-            return {}
-        out = {}
-        make = engine.Tensor._make
-        for mid in member_ids:
-            r = self.results.get(mid)
-            if r is None or r.value is None or isinstance(r, InplaceResult) and \
-                    r.live is not r.value:
-                continue
-            v = r.value
-            snap = make(v._data.copy(), v._requires_grad, v.grad_fn, v._output_nr)
-            snap._version = v._version
-            out[mid] = InplaceResult(snap, holder=r._holder, grad_count=r.grad_count, live=v)
-        return out
-
-    def _mark_stale(self, recomputed) -> None:
-        """Before backward: each grad_fn whose saved tensors an in-place node modified gets
-        torch's error text on its node (saved_tensors.stale_error)."""
-        from .saved_tensors import stale_error
-        results = self.results
-        for nid in recomputed:
-            r = results.get(nid)
-            fn = None if r is None or r.value is None else r.value.grad_fn
-            if fn is None:
-                continue
-            err = stale_error(fn)
-            if err is None and r.stale is None:
-                continue
-            if not isinstance(r, InplaceResult):
-                r = results[nid] = InplaceResult(r.value, holder=r._holder,
-                                                 grad_count=r.grad_count)
-            r.stale = err
 
     def _leaf(self, node):
         key = (node.op, _freeze(list(node.params.items())))
