@@ -71,6 +71,12 @@ class BackwardHistory:
         # the last call is not copied again before the next one
         self._last: dict = {}
 
+    @property
+    def number(self) -> int:
+        """The last call's number (0 before any): it moves on with every call, also once old
+        calls drop off the bounded list."""
+        return self._number
+
     def subscribe(self, callback):
         """``callback(call)`` after every recorded call; returns the unsubscribe function."""
         self._listeners.append(callback)

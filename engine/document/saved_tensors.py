@@ -209,7 +209,7 @@ def _graph_state(executor) -> tuple:
     """Changes whenever what the graph holds can change: a forward that recomputed anything
     (a new graph_version) or a backward / zero_grad call (the history's call number)."""
     history = getattr(executor, "history", None)
-    return (executor.graph_version, getattr(history, "_number", None))
+    return (executor.graph_version, None if history is None else history.number)
 
 
 def memory_held(executor) -> int:
