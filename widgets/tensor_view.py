@@ -237,6 +237,12 @@ class TensorView(QWidget):
         px_per_row = (height - HEATMAP_AXES_PX) / max(1, rows)
         _index_ticks(self.plot.getAxis("left"), rows if self._ndim > 1 else 0,
                      min_step=-(-line // max(1, int(px_per_row))))
+        # a short bar has room for its two ends only: pyqtgraph's own ticks would overlap
+        if height - HEATMAP_AXES_PX < 4 * line:
+            lo, hi = (float(v) for v in self.colorbar.levels())
+            self.colorbar.axis.setTicks([[(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")], []])
+        else:
+            self.colorbar.axis.setTicks(None)
         self.plot_widget.setFixedHeight(height)
 
     def cell_text(self, row: int, col: int) -> str:

@@ -170,3 +170,17 @@ def test_heatmap_pixels_follow_the_gradient_sign(qtbot, view):
     pos, neg = px(0, 0), px(0, 1)
     assert pos[0] > pos[2] + 60, pos   # +2: red
     assert neg[2] > neg[0] + 60, neg   # -2: blue
+
+
+def test_a_short_heatmaps_colour_bar_labels_only_its_two_ends(view, qtbot):
+    """A one-row heatmap is a few text lines tall: pyqtgraph's own colour-bar ticks (-2, -1,
+    0, 1) overlapped there. Short, it labels min and max; tall, its own ticks come back."""
+    view.set_tensor(engine.tensor([0.1257, -0.1321, 0.6404, 0.1049]), "value", "x")
+    qtbot.wait(10)
+    lo, hi = (float(v) for v in view.colorbar.levels())
+    (major, minor) = view.colorbar.axis._tickLevels  # what setTicks was given
+    assert [v for v, _ in major] == [lo, hi] and minor == []
+    view.set_tensor(engine.randn(30, 3, generator=engine.Generator().manual_seed(0)),
+                    "value", "w")
+    qtbot.wait(10)
+    assert view.colorbar.axis._tickLevels is None  # tall: pyqtgraph's own ticks
