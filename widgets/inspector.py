@@ -316,13 +316,16 @@ class InspectorWidget(QWidget):
         self._rich_views = TensorView is not None
         pane = self.tensor_pane
         if self._rich_views:
-            before = {id(w) for w in QApplication.topLevelWidgets()}
+            # the wrappers themselves, held: ids of wrappers let go are reused, and a menu
+            # another owner already had was taken (and later deleted under it)
+            before = set(QApplication.topLevelWidgets())
             self.value_view, self.grad_view = TensorView(pane), TensorView(pane)
             # pyqtgraph builds its context menus without a parent: left alone they outlive
             # the window as top-level widgets. Owned by the inspector, they go with it.
             for w in QApplication.topLevelWidgets():
-                if id(w) not in before and isinstance(w, QMenu) and w.parent() is None:
+                if w not in before and isinstance(w, QMenu) and w.parent() is None:
                     w.setParent(self, w.windowFlags())
+            del before
             self.value_text = self.value_view.text_view
             self.grad_text = self.grad_view.text_view
             for v in (self.value_view, self.grad_view):
